@@ -1,0 +1,3 @@
+from mirrormanager.cli.main import main
+
+main()

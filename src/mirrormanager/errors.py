@@ -1,0 +1,67 @@
+"""One exception root for everything MirrorManager raises on purpose.
+
+Each exception carries the thing at fault (a setting, a path, a host, a URL) so the CLI can
+print one line that tells an operator what broke and where, and map it to an exit code.
+
+    MirrorManagerError
+    ├── ConfigError        a settings file, key or value is wrong          (exit 2)
+    ├── DatabaseError      the database is unreachable or not migrated      (exit 3)
+    ├── LockHeldError      another run of the same job holds its lock       (exit 4)
+    ├── FormatError        a file or payload does not parse (repomd, snapshot, …) (exit 5)
+    ├── ScanError          the master tree cannot be scanned                (exit 6)
+    └── NotAvailableError  the part of the system is not built yet          (exit 9)
+"""
+
+from __future__ import annotations
+
+
+class MirrorManagerError(Exception):
+    """Root of every error MirrorManager raises deliberately."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} ({self.hint})"
+        return self.message
+
+
+class ConfigError(MirrorManagerError):
+    """A settings file, key or value is wrong; names the key and the file."""
+
+    exit_code = 2
+
+
+class DatabaseError(MirrorManagerError):
+    """The database cannot be reached or its schema is not at the expected revision."""
+
+    exit_code = 3
+
+
+class LockHeldError(MirrorManagerError):
+    """Another run of the same job is in progress."""
+
+    exit_code = 4
+
+
+class FormatError(MirrorManagerError):
+    """Input data (a repomd.xml, a snapshot, a request payload) does not parse."""
+
+    exit_code = 5
+
+
+class ScanError(MirrorManagerError):
+    """The master tree (or one category of it) cannot be scanned."""
+
+    exit_code = 6
+
+
+class NotAvailableError(MirrorManagerError):
+    """A command whose part of the system does not exist yet."""
+
+    exit_code = 9

@@ -1,0 +1,436 @@
+"""The one settings table of MirrorManager.
+
+`Settings` is both the table and the typed result: every field declares its type (by
+annotation), default, help text and whether it is secret. Loading, `mirrormanager config
+show` and `docs/configuration.md` all come from it, and a test fails when the docs miss a
+setting. Values come from, in rising priority: the defaults here, one TOML file
+(`--config`, else `$MM_CONFIG`, else `/etc/mirrormanager/mirrormanager.toml` if it exists),
+and `MM_<NAME>` environment variables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import tomllib
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from mirrormanager.core.repo_rules import RepoRule, parse_rules
+from mirrormanager.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("/etc/mirrormanager/mirrormanager.toml")
+ENV_PREFIX = "MM_"
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySpec:
+    """A category to scan: its name, its product and its top directory below the master prefix."""
+
+    name: str
+    product: str
+    topdir: str
+    excludes: tuple[str, ...] = ()
+    publiclist: bool = True
+    admin_only: bool = False
+
+
+def _packaged_toml(name: str) -> dict[str, Any]:
+    text = (resources.files("mirrormanager") / "defaults" / name).read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _default_categories() -> tuple[CategorySpec, ...]:
+    return parse_categories(_packaged_toml("categories.toml")["categories"], "<shipped defaults>")
+
+
+def _default_repo_rules() -> tuple[RepoRule, ...]:
+    return parse_rules(_packaged_toml("repo_rules.toml")["repo_rules"], "<shipped defaults>")
+
+
+def setting(default: Any = None, *, help: str, secret: bool = False, factory: Any = None) -> Any:
+    """Declare one row of the settings table."""
+    meta = {"help": help, "secret": secret}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting MirrorManager reads; `mirrormanager config show` prints them."""
+
+    database_url: str = setting(
+        "",
+        help="SQLAlchemy URL of the database; empty means a SQLite file in data_dir. "
+        "Production: postgresql+psycopg://user:password@host/dbname",
+        secret=True,
+    )
+    data_dir: Path = setting(
+        Path("/var/lib/mirrormanager"),
+        help="Where MirrorManager keeps its state: SQLite database, snapshots, locks",
+    )
+    log_dir: Path = setting(
+        Path("/var/log/mirrormanager"), help="Where per-host crawler logs and access logs go"
+    )
+    log_format: str = setting(
+        "auto", help="auto (console on a terminal, JSON lines otherwise), console or json"
+    )
+    log_level: str = setting("INFO", help="DEBUG, INFO, WARNING or ERROR")
+    master_prefix: Path = setting(
+        Path("/srv"), help="Directory on the backend where the master tree is mounted"
+    )
+    categories: tuple[CategorySpec, ...] = setting(
+        factory=_default_categories,
+        help="Categories to scan ([[categories]] tables: name, product, topdir relative to "
+        "master_prefix, excludes, publiclist, admin_only)",
+    )
+    repo_rules: tuple[RepoRule, ...] = setting(
+        factory=_default_repo_rules,
+        help="Ordered rules that turn a repository path into version, arch and repo prefix "
+        "([[repo_rules]] tables: path, prefix, categories, version, arch, is_test)",
+    )
+    scan_excludes: tuple[str, ...] = setting(
+        (r"(.*/)?\.snapshot", r"(.*/)?\.~tmp~.*"),
+        help="Regular expressions (full match on the path relative to the category top "
+        "directory) of directories the scanner never enters",
+    )
+    short_filelist_threshold: int = setting(
+        10,
+        help="A directory with more files than this of one package kind (.rpm, .drpm, .html, "
+        ".hdr) keeps only its newest files in the database",
+    )
+    short_filelist_keep: int = setting(
+        3, help="How many newest files such a directory keeps for the crawler to check"
+    )
+    file_detail_keep_days: int = setting(
+        4,
+        help="Older repomd.xml FileDetails stay this many days as metalink alternates "
+        "(MirrorManager2's MAX_STALE_DAYS)",
+    )
+    file_detail_keep_count: int = setting(
+        8, help="At most this many FileDetails per file are kept as metalink alternates"
+    )
+    embargoed_countries: tuple[str, ...] = setting(
+        ("CU", "IR", "KP", "SD", "SY"),
+        help="ISO country codes that get no mirrors and whose mirrors are not crawled",
+    )
+    admin_group: str = setting(
+        "sysadmin-web", help="Members of this group see and change every site and host"
+    )
+    secret_key: str = setting(
+        "", help="Key that signs web sessions and CSRF tokens; set it in production", secret=True
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'mirrormanager.sqlite'}"
+
+    def category(self, name: str) -> CategorySpec:
+        for spec in self.categories:
+            if spec.name == name:
+                return spec
+        known = ", ".join(spec.name for spec in self.categories)
+        raise ConfigError(f"unknown category {name!r}", hint=f"configured categories: {known}")
+
+
+@dataclass(frozen=True, slots=True)
+class SettingInfo:
+    """One row of the settings table, as documentation and `config show` need it."""
+
+    name: str
+    type_name: str
+    default: Any
+    help: str
+    secret: bool
+
+    @property
+    def env_var(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+def _type_hints() -> dict[str, Any]:
+    return typing.get_type_hints(Settings)
+
+
+def settings_table() -> list[SettingInfo]:
+    """The declared settings, in declaration order."""
+    hints = _type_hints()
+    rows = []
+    for f in dataclasses.fields(Settings):
+        factory = f.default_factory
+        default = f.default if factory is dataclasses.MISSING else factory()
+        rows.append(
+            SettingInfo(
+                name=f.name,
+                type_name=_type_name(hints[f.name]),
+                default=default,
+                help=f.metadata["help"],
+                secret=f.metadata["secret"],
+            )
+        )
+    return rows
+
+
+def _type_name(tp: Any) -> str:
+    if tp == tuple[str, ...]:
+        return "list of strings"
+    if tp == tuple[CategorySpec, ...]:
+        return "list of category tables"
+    if tp == tuple[RepoRule, ...]:
+        return "list of rule tables"
+    return {str: "string", int: "integer", bool: "boolean", Path: "path", float: "number"}[tp]
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def parse_categories(raw: object, source: str) -> tuple[CategorySpec, ...]:
+    """Validate `[[categories]]` tables; errors name the file and the entry."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"setting 'categories' in {source} must be a list of tables")
+    specs: list[CategorySpec] = []
+    allowed = {f.name for f in dataclasses.fields(CategorySpec)}
+    for index, entry in enumerate(raw):
+        where = f"categories[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"setting '{where}' in {source} must be a table")
+        unknown = set(entry) - allowed
+        if unknown:
+            raise ConfigError(
+                f"unknown key '{where}.{sorted(unknown)[0]}' in {source}",
+                hint=f"known keys: {', '.join(sorted(allowed))}",
+            )
+        for key in ("name", "product", "topdir"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ConfigError(f"setting '{where}.{key}' in {source} must be a non-empty string")
+        excludes = entry.get("excludes", [])
+        if not isinstance(excludes, list) or not all(isinstance(x, str) for x in excludes):
+            raise ConfigError(f"setting '{where}.excludes' in {source} must be a list of strings")
+        for pattern in excludes:
+            _compile(pattern, f"{where}.excludes", source)
+        for key in ("publiclist", "admin_only"):
+            if key in entry and not isinstance(entry[key], bool):
+                raise ConfigError(f"setting '{where}.{key}' in {source} must be true or false")
+        topdir = entry["topdir"].strip("/")
+        if ".." in topdir.split("/"):
+            raise ConfigError(f"setting '{where}.topdir' in {source} must not contain '..'")
+        specs.append(
+            CategorySpec(
+                name=entry["name"],
+                product=entry["product"],
+                topdir=topdir,
+                excludes=tuple(excludes),
+                publiclist=entry.get("publiclist", True),
+                admin_only=entry.get("admin_only", False),
+            )
+        )
+    names = [s.name for s in specs]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise ConfigError(f"category {sorted(duplicates)[0]!r} is defined twice in {source}")
+    return tuple(specs)
+
+
+def _compile(pattern: str, key: str, source: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(
+            f"setting '{key}' in {source}: bad regular expression {pattern!r}: {exc}"
+        ) from exc
+
+
+def _from_env_text(name: str, tp: Any, text: str, source: str) -> Any:
+    """Environment values are text: scalars as themselves, lists as JSON or comma lists."""
+    if tp in (str, Path, int, float):
+        return text
+    if tp is bool:
+        lowered = text.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"setting '{name}' from {source} must be true or false, got {text!r}")
+    if text.lstrip().startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"setting '{name}' from {source} is not valid JSON: {exc}") from exc
+    if tp == tuple[str, ...]:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    raise ConfigError(f"setting '{name}' from {source} must be a JSON list of tables")
+
+
+def _convert(name: str, tp: Any, value: Any, source: str) -> Any:
+    def wrong(expected: str) -> ConfigError:
+        return ConfigError(f"setting '{name}' in {source} must be {expected}, got {value!r}")
+
+    if tp is str:
+        if not isinstance(value, str):
+            raise wrong("a string")
+        return value
+    if tp is Path:
+        if not isinstance(value, str) or not value:
+            raise wrong("a path")
+        return Path(value).expanduser()
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+        return value
+    if tp is int:
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                raise wrong("an integer") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong("an integer")
+        return value
+    if tp is float:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise wrong("a number") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise wrong("a number")
+        return float(value)
+    if tp == tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise wrong("a list of strings")
+        return tuple(value)
+    if tp == tuple[CategorySpec, ...]:
+        return parse_categories(value, source)
+    if tp == tuple[RepoRule, ...]:
+        return parse_rules(value, source)
+    raise AssertionError(f"no converter for setting {name}")  # a programming error
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "log_format": ("auto", "console", "json"),
+    "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+_POSITIVE = ("short_filelist_threshold", "short_filelist_keep", "file_detail_keep_count")
+
+
+def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+    for name, choices in _CHOICES.items():
+        if values[name] not in choices:
+            raise ConfigError(
+                f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
+                f"{', '.join(choices)}, got {values[name]!r}"
+            )
+    for name in (*_POSITIVE, "file_detail_keep_days"):
+        if values[name] < (1 if name in _POSITIVE else 0):
+            raise ConfigError(
+                f"setting '{name}' in {sources.get(name, 'defaults')} is out of range: "
+                f"{values[name]}"
+            )
+
+
+def resolve_config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    """`--config`, else `$MM_CONFIG`, else the default path when it exists."""
+    if explicit is not None:
+        return explicit
+    if env.get("MM_CONFIG"):
+        return Path(env["MM_CONFIG"])
+    if DEFAULT_CONFIG_PATH.exists():
+        return DEFAULT_CONFIG_PATH
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSettings:
+    """The settings plus where each value came from, for `config show`."""
+
+    settings: Settings
+    sources: dict[str, str]
+    config_path: Path | None
+
+
+def load_settings(
+    config: Path | None = None, env: Mapping[str, str] | None = None
+) -> LoadedSettings:
+    """Build the effective settings; any problem is a ConfigError naming the key and file."""
+    env = os.environ if env is None else env
+    path = resolve_config_path(config, env)
+    hints = _type_hints()
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    if path is not None:
+        for name, value in _read_toml(path).items():
+            if name not in hints:
+                raise ConfigError(
+                    f"unknown setting '{name}' in {path}",
+                    hint="`mirrormanager config show` lists the known settings",
+                )
+            values[name] = _convert(name, hints[name], value, str(path))
+            sources[name] = str(path)
+    for name, tp in hints.items():
+        var = ENV_PREFIX + name.upper()
+        if var in env:
+            source = f"${var}"
+            raw = _from_env_text(name, tp, env[var], source)
+            values[name] = _convert(name, tp, raw, source)
+            sources[name] = source
+    settings = Settings(**values)
+    _validate({f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)}, sources)
+    return LoadedSettings(settings=settings, sources=sources, config_path=path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"settings file {path} does not exist") from None
+    except PermissionError:
+        raise ConfigError(f"settings file {path} is not readable by this user") from None
+    except IsADirectoryError:
+        raise ConfigError(f"settings file {path} is a directory") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"settings file {path} is not UTF-8 text") from None
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a database URL."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def display_value(info: SettingInfo, value: Any) -> str:
+    """Render one value for `config show`: secrets masked, structured values summarised."""
+    if info.secret:
+        if info.name == "database_url":
+            return mask_url(value) if value else "(empty: SQLite file in data_dir)"
+        return "****" if value else "(not set)"
+    if isinstance(value, tuple) and value and isinstance(value[0], CategorySpec):
+        return "; ".join(f"{c.name} -> {c.topdir} ({c.product})" for c in value)
+    if isinstance(value, tuple) and value and isinstance(value[0], RepoRule):
+        return f"{len(value)} rules"
+    if isinstance(value, tuple):
+        return ", ".join(value) if value else "(none)"
+    return str(value)
+
+
+def iter_effective(loaded: LoadedSettings) -> Iterator[tuple[SettingInfo, str, str]]:
+    """(row, displayed value, source) for every setting."""
+    for info in settings_table():
+        value = getattr(loaded.settings, info.name)
+        yield info, display_value(info, value), loaded.sources.get(info.name, "default")
+
+
+SettingsLoader = Callable[[], LoadedSettings]
