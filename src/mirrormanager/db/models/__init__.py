@@ -1,0 +1,73 @@
+"""All models, importable from one place (Alembic needs every table registered)."""
+
+from mirrormanager.db.models.accounts import ApiToken, AuditLog, Group, SiteAdmin, User, UserGroup
+from mirrormanager.db.models.content import (
+    Arch,
+    Category,
+    CategoryDirectory,
+    Directory,
+    DirectoryExclusiveHost,
+    FileDetail,
+    Product,
+    Repository,
+    RepositoryRedirect,
+    Version,
+)
+from mirrormanager.db.models.geo import (
+    CountryContinentRedirect,
+    EmbargoedCountry,
+    NetblockAsn,
+    NetblockCountry,
+)
+from mirrormanager.db.models.mirrors import (
+    Host,
+    HostAclIp,
+    HostCategory,
+    HostCategoryDir,
+    HostCategoryUrl,
+    HostCountryAllowed,
+    HostLocation,
+    HostNetblock,
+    HostPeerAsn,
+    Location,
+    Site,
+)
+from mirrormanager.db.models.stats import AccessStat, IngestedLog, JobRun, PropagationStat
+
+__all__ = [
+    "AccessStat",
+    "ApiToken",
+    "Arch",
+    "AuditLog",
+    "Category",
+    "CategoryDirectory",
+    "CountryContinentRedirect",
+    "Directory",
+    "DirectoryExclusiveHost",
+    "EmbargoedCountry",
+    "FileDetail",
+    "Group",
+    "Host",
+    "HostAclIp",
+    "HostCategory",
+    "HostCategoryDir",
+    "HostCategoryUrl",
+    "HostCountryAllowed",
+    "HostLocation",
+    "HostNetblock",
+    "HostPeerAsn",
+    "IngestedLog",
+    "JobRun",
+    "Location",
+    "NetblockAsn",
+    "NetblockCountry",
+    "Product",
+    "PropagationStat",
+    "Repository",
+    "RepositoryRedirect",
+    "Site",
+    "SiteAdmin",
+    "User",
+    "UserGroup",
+    "Version",
+]
