@@ -1,0 +1,35 @@
+"""The SOP's command names (MirrorManager2's), as thin aliases of `mirrormanager …`."""
+
+from __future__ import annotations
+
+from mirrormanager.cli import pending
+from mirrormanager.cli.context import run_cli
+from mirrormanager.cli.umdl import umdl as _umdl
+
+
+def umdl() -> None:
+    run_cli(_umdl, "mm2_update-master-directory-list")
+
+
+def update_mirrorlist_server() -> None:
+    run_cli(pending.snapshot, "mm2_update-mirrorlist-server")
+
+
+def crawler() -> None:
+    run_cli(pending.crawl, "mm2_crawler")
+
+
+def move_devel_to_release() -> None:
+    run_cli(pending.move_devel_to_release, "mm2_move-devel-to-release")
+
+
+def move_to_archive() -> None:
+    run_cli(pending.move_to_archive, "mm2_move-to-archive")
+
+
+def emergency_expire_repo() -> None:
+    run_cli(pending.emergency_expire_repo, "mm2_emergency-expire-repo")
+
+
+def report_mirror() -> None:
+    run_cli(pending.report_mirror, "report_mirror")

@@ -1,0 +1,41 @@
+"""The `mirrormanager` command: one entry point, one subcommand per job."""
+
+from __future__ import annotations
+
+import click
+
+from mirrormanager import __version__
+from mirrormanager.cli import pending
+from mirrormanager.cli.config import config
+from mirrormanager.cli.context import config_option, run_cli
+from mirrormanager.cli.db import db
+from mirrormanager.cli.demo import demo_command
+from mirrormanager.cli.umdl import umdl
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@config_option
+@click.version_option(__version__, prog_name="mirrormanager")
+def cli() -> None:
+    """MirrorManager: scan the master tree, check mirrors, tell clients which to use."""
+
+
+cli.add_command(config)
+cli.add_command(db)
+cli.add_command(umdl)
+cli.add_command(umdl, name="update-master-directory-list")
+cli.add_command(demo_command)
+for command in (
+    pending.snapshot,
+    pending.serve_mirrorlist,
+    pending.crawl,
+    pending.move_devel_to_release,
+    pending.move_to_archive,
+    pending.emergency_expire_repo,
+    pending.report_mirror,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    run_cli(cli, "mirrormanager")

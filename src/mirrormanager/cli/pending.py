@@ -1,0 +1,53 @@
+"""Commands whose part of the system is not built yet: wired, documented, and honest."""
+
+from __future__ import annotations
+
+import click
+
+from mirrormanager.cli.context import config_option
+from mirrormanager.errors import NotAvailableError
+
+
+def _pending(name: str, help_text: str, part: str) -> click.Command:
+    @click.command(
+        name,
+        help=help_text,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    @config_option
+    def command() -> None:
+        raise NotAvailableError(
+            f"`{name}` is not available yet: the {part} is not built in this version",
+            hint="see the project's open issues",
+        )
+
+    return command
+
+
+snapshot = _pending(
+    "snapshot",
+    "Build the mirrorlist snapshot (mm2_update-mirrorlist-server).",
+    "snapshot generator",
+)
+serve_mirrorlist = _pending(
+    "serve-mirrorlist", "Serve /mirrorlist and /metalink.", "mirrorlist server"
+)
+crawl = _pending("crawl", "Check mirrors against the master (mm2_crawler).", "crawler")
+move_devel_to_release = _pending(
+    "move-devel-to-release",
+    "Repoint a release's repositories from development/ to releases/.",
+    "maintenance command set",
+)
+move_to_archive = _pending(
+    "move-to-archive",
+    "Repoint matching repositories to the archive category.",
+    "maintenance command set",
+)
+emergency_expire_repo = _pending(
+    "emergency-expire-repo",
+    "Mark every mirror's copy of a repository stale at once.",
+    "maintenance command set",
+)
+report_mirror = _pending(
+    "report-mirror", "Report this mirror's content (check-in client).", "check-in client"
+)
