@@ -122,12 +122,88 @@ class Settings:
         ("CU", "IR", "KP", "SD", "SY"),
         help="ISO country codes that get no mirrors and whose mirrors are not crawled",
     )
+    # --- snapshot and mirrorlist server -------------------------------------------------
+    snapshot_file: str = setting(
+        "",
+        help="Snapshot the builder writes and the mirrorlist servers load; empty means "
+        "data_dir/mirrorlist.snapshot (the previous generation is kept in old/ beside it)",
+    )
+    mirrorlist_bind: str = setting(
+        "127.0.0.1:8080", help="host:port the mirrorlist server listens on"
+    )
+    mirrorlist_workers: int = setting(2, help="Worker processes of the mirrorlist server")
+    mirrorlist_minimum: int = setting(
+        5, help="Add hosts of the whole world when fewer than this were found so far"
+    )
+    mirrorlist_reload_seconds: float = setting(
+        2.0, help="How often a mirrorlist worker checks whether the snapshot file changed"
+    )
+    mirrorlist_access_log: str = setting(
+        "",
+        help="Access log of repo/arch requests (input of the statistics); empty means "
+        "log_dir/mirrorlist-access.log, '-' disables it",
+    )
+    geoip_database: str = setting(
+        "/usr/share/GeoIP/GeoLite2-Country.mmdb",
+        help="MaxMind-format country database (GeoLite2-Country, DB-IP country lite, …); "
+        "empty disables GeoIP",
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        (),
+        help="CIDRs of front ends whose X-Forwarded-For is believed; empty: never believed",
+    )
+    # --- crawler and check-in -----------------------------------------------------------
+    crawler_concurrency: int = setting(32, help="Hosts crawled at the same time")
+    crawler_auto_disable: int = setting(
+        4, help="Consecutive failed crawls after which a host is disabled"
+    )
+    crawler_connect_timeout: float = setting(10.0, help="Seconds to connect to a mirror")
+    crawler_read_timeout: float = setting(30.0, help="Seconds to wait for a mirror's answer")
+    crawler_host_timeout_minutes: float = setting(
+        120.0, help="Total time limit for crawling one host"
+    )
+    crawler_max_response_bytes: int = setting(
+        64 << 20, help="Largest response (or rsync listing) read from a mirror"
+    )
+    crawler_protocol: str = setting(
+        "auto", help="auto (rsync, else https, else http), rsync, https or http"
+    )
+    crawler_cross_host_redirects: bool = setting(
+        False, help="Follow redirects from a mirror to another host"
+    )
+    crawler_rsync_args: tuple[str, ...] = setting(
+        ("--no-motd", "--timeout=600"), help="Extra arguments of every rsync listing"
+    )
+    smtp_server: str = setting("", help="SMTP server for notifications; empty: log only")
+    smtp_username: str = setting("", help="SMTP user name")
+    smtp_password: str = setting("", help="SMTP password", secret=True)
+    email_from: str = setting("mirrormanager@localhost", help="Sender of notifications")
+    admin_email: str = setting("", help="Where crawler notifications for admins go")
+    checkin_max_bytes: int = setting(
+        10 << 20, help="Largest check-in (report_mirror) request accepted"
+    )
     admin_group: str = setting(
         "sysadmin-web", help="Members of this group see and change every site and host"
     )
     secret_key: str = setting(
         "", help="Key that signs web sessions and CSRF tokens; set it in production", secret=True
     )
+
+    @property
+    def effective_snapshot_file(self) -> Path:
+        return (
+            Path(self.snapshot_file)
+            if self.snapshot_file
+            else self.data_dir / "mirrorlist.snapshot"
+        )
+
+    @property
+    def effective_access_log(self) -> Path | None:
+        if self.mirrorlist_access_log == "-":
+            return None
+        if self.mirrorlist_access_log:
+            return Path(self.mirrorlist_access_log)
+        return self.log_dir / "mirrorlist-access.log"
 
     @property
     def effective_database_url(self) -> str:
@@ -317,8 +393,19 @@ def _convert(name: str, tp: Any, value: Any, source: str) -> Any:
 _CHOICES: dict[str, tuple[str, ...]] = {
     "log_format": ("auto", "console", "json"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "crawler_protocol": ("auto", "rsync", "https", "http"),
 }
-_POSITIVE = ("short_filelist_threshold", "short_filelist_keep", "file_detail_keep_count")
+_POSITIVE = (
+    "short_filelist_threshold",
+    "short_filelist_keep",
+    "file_detail_keep_count",
+    "mirrorlist_workers",
+    "mirrorlist_minimum",
+    "crawler_concurrency",
+    "crawler_auto_disable",
+    "crawler_max_response_bytes",
+    "checkin_max_bytes",
+)
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
