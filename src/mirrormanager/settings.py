@@ -102,6 +102,11 @@ class Settings:
         help="Regular expressions (full match on the path relative to the category top "
         "directory) of directories the scanner never enters",
     )
+    scan_fullfiletimelist: bool = setting(
+        True,
+        help="Read a category from its fullfiletimelist-* file (in its top directory or "
+        "the parent) instead of walking the disk, when there is one",
+    )
     short_filelist_threshold: int = setting(
         10,
         help="A directory with more files than this of one package kind (.rpm, .drpm, .html, "

@@ -17,7 +17,7 @@ def print_scan_summary(result: ScanResult) -> None:
                 f"{c.name}: {c.directories} directories ({c.listed} read, {c.added} new, "
                 f"{c.vanished} vanished, {c.deleted} deleted), {len(c.repositories)} new "
                 f"repositories, {len(c.versions)} new versions, {c.file_details} new file "
-                f"details, {len(c.problems)} problems, {c.seconds:.1f}s"
+                f"details, {len(c.problems)} problems, {c.seconds:.1f}s from {c.source}"
             )
         else:
             click.echo(f"{c.name}: FAILED: {c.error}", err=True)
@@ -44,7 +44,9 @@ def print_scan_summary(result: ScanResult) -> None:
 @click.option(
     "--force", is_flag=True, help="Accept more than half of a category vanishing at once."
 )
-def umdl(categories: tuple[str, ...], delete: bool, force: bool) -> int:
+def umdl(
+    categories: tuple[str, ...], delete: bool, skip_fullfiletimelist: bool, force: bool
+) -> int:
     """Scan the master tree: directories, repositories, versions and repomd.xml hashes."""
     app = app_context()
     settings = app.settings
@@ -56,7 +58,12 @@ def umdl(categories: tuple[str, ...], delete: bool, force: bool) -> int:
             result = scan(
                 session,
                 settings,
-                ScanOptions(categories=categories, delete=delete, force=force),
+                ScanOptions(
+                    categories=categories,
+                    delete=delete,
+                    force=force,
+                    use_timelist=not skip_fullfiletimelist,
+                ),
                 progress=progress,
             )
         session.close()

@@ -27,6 +27,7 @@ from mirrormanager.scanner.details import checksum_details, repomd_detail
 from mirrormanager.scanner.filelist import FileEntry
 from mirrormanager.scanner.repositories import sync_repositories
 from mirrormanager.scanner.retention import Generation, generations_to_delete
+from mirrormanager.scanner.timelist import TimelistWalker, find_timelist
 from mirrormanager.scanner.walk import CategoryWalker, KnownDir
 from mirrormanager.settings import CategorySpec, Settings
 
@@ -52,6 +53,7 @@ class CategoryResult:
     versions: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    source: str = "disk"
 
 
 @dataclass(slots=True)
@@ -70,6 +72,7 @@ class ScanOptions:
     delete: bool = False
     force: bool = False
     vanish_limit: float = 0.5
+    use_timelist: bool = True
 
 
 def scan(
@@ -213,7 +216,17 @@ def _scan_category(
         if progress is not None and count % 500 == 0:
             progress(spec.name, count, expected)
 
-    walker = CategoryWalker(top, known, excludes=patterns, on_directory=tick, clock=clock)
+    timelist = (
+        find_timelist(top) if settings.scan_fullfiletimelist and options.use_timelist else None
+    )
+    walker: CategoryWalker | TimelistWalker
+    if timelist is not None:
+        log.info("reading the fullfiletimelist", category=spec.name, path=timelist.path)
+        walker = TimelistWalker(
+            top, known, timelist, excluded=lambda rel: any(p.fullmatch(rel) for p in patterns)
+        )
+    else:
+        walker = CategoryWalker(top, known, excludes=patterns, on_directory=tick, clock=clock)
     writer = DirectoryWriter(
         session=session,
         category_id=category.id,
@@ -233,6 +246,7 @@ def _scan_category(
         progress(spec.name, len(report.visited), len(report.visited))
     result.directories = len(report.visited)
     result.listed = report.listed
+    result.source = "fullfiletimelist" if timelist is not None else "disk"
     result.added = writer.counts.added
     result.changed = writer.counts.changed
     result.file_details = writer.counts.file_details
@@ -257,7 +271,7 @@ def _scan_category(
 
 
 def _collect_details(
-    walker: CategoryWalker,
+    walker: CategoryWalker | TimelistWalker,
     writer: DirectoryWriter,
     relpath: str,
     files: list[FileEntry],
