@@ -9,6 +9,8 @@ print one line that tells an operator what broke and where, and map it to an exi
     ├── LockHeldError      another run of the same job holds its lock       (exit 4)
     ├── FormatError        a file or payload does not parse (repomd, snapshot, …) (exit 5)
     ├── ScanError          the master tree cannot be scanned                (exit 6)
+    ├── InputError         a command's arguments name nothing real          (exit 7)
+    ├── NothingToDoError   a maintenance command found nothing to change    (exit 8)
     └── NotAvailableError  the part of the system is not built yet          (exit 9)
 """
 
@@ -59,6 +61,18 @@ class ScanError(MirrorManagerError):
     """The master tree (or one category of it) cannot be scanned."""
 
     exit_code = 6
+
+
+class InputError(MirrorManagerError):
+    """A command's arguments are wrong: an unknown category or version, a bad regex."""
+
+    exit_code = 7
+
+
+class NothingToDoError(MirrorManagerError):
+    """A maintenance command found nothing to change (already done, or nothing matches)."""
+
+    exit_code = 8
 
 
 class NotAvailableError(MirrorManagerError):

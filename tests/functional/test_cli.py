@@ -134,15 +134,7 @@ def test_umdl_refuses_while_another_holds_the_lock(config: Path, tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    "program",
-    [
-        "mm2_move-devel-to-release",
-        "mm2_move-to-archive",
-        "mm2_update-mirrorlist-server",
-        "mm2_crawler",
-        "mm2_emergency-expire-repo",
-        "report_mirror",
-    ],
+    "program", ["mm2_update-mirrorlist-server", "mm2_crawler", "report_mirror"]
 )
 def test_sop_commands_are_wired_and_honest(program: str) -> None:
     result = run("--version=26", "--category=Fedora Linux", program=program)

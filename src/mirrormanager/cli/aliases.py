@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from mirrormanager.cli import pending
 from mirrormanager.cli.context import run_cli
+from mirrormanager.cli.maintenance import (
+    emergency_expire_repo_command,
+    move_devel_to_release_command,
+    move_to_archive_command,
+)
 from mirrormanager.cli.umdl import umdl as _umdl
 
 
@@ -20,15 +25,15 @@ def crawler() -> None:
 
 
 def move_devel_to_release() -> None:
-    run_cli(pending.move_devel_to_release, "mm2_move-devel-to-release")
+    run_cli(move_devel_to_release_command, "mm2_move-devel-to-release")
 
 
 def move_to_archive() -> None:
-    run_cli(pending.move_to_archive, "mm2_move-to-archive")
+    run_cli(move_to_archive_command, "mm2_move-to-archive")
 
 
 def emergency_expire_repo() -> None:
-    run_cli(pending.emergency_expire_repo, "mm2_emergency-expire-repo")
+    run_cli(emergency_expire_repo_command, "mm2_emergency-expire-repo")
 
 
 def report_mirror() -> None:

@@ -10,6 +10,11 @@ from mirrormanager.cli.config import config
 from mirrormanager.cli.context import config_option, run_cli
 from mirrormanager.cli.db import db
 from mirrormanager.cli.demo import demo_command
+from mirrormanager.cli.maintenance import (
+    emergency_expire_repo_command,
+    move_devel_to_release_command,
+    move_to_archive_command,
+)
 from mirrormanager.cli.umdl import umdl
 
 
@@ -29,10 +34,10 @@ for command in (
     pending.snapshot,
     pending.serve_mirrorlist,
     pending.crawl,
-    pending.move_devel_to_release,
-    pending.move_to_archive,
-    pending.emergency_expire_repo,
     pending.report_mirror,
+    move_devel_to_release_command,
+    move_to_archive_command,
+    emergency_expire_repo_command,
 ):
     cli.add_command(command)
 

@@ -33,21 +33,6 @@ serve_mirrorlist = _pending(
     "serve-mirrorlist", "Serve /mirrorlist and /metalink.", "mirrorlist server"
 )
 crawl = _pending("crawl", "Check mirrors against the master (mm2_crawler).", "crawler")
-move_devel_to_release = _pending(
-    "move-devel-to-release",
-    "Repoint a release's repositories from development/ to releases/.",
-    "maintenance command set",
-)
-move_to_archive = _pending(
-    "move-to-archive",
-    "Repoint matching repositories to the archive category.",
-    "maintenance command set",
-)
-emergency_expire_repo = _pending(
-    "emergency-expire-repo",
-    "Mark every mirror's copy of a repository stale at once.",
-    "maintenance command set",
-)
 report_mirror = _pending(
     "report-mirror", "Report this mirror's content (check-in client).", "check-in client"
 )

@@ -42,6 +42,11 @@ def print_scan_summary(result: ScanResult) -> None:
     help="Delete vanished directories from the database (default: mark unreadable).",
 )
 @click.option(
+    "--skip-fullfiletimelist",
+    is_flag=True,
+    help="Walk the disk even where a fullfiletimelist-* file exists.",
+)
+@click.option(
     "--force", is_flag=True, help="Accept more than half of a category vanishing at once."
 )
 def umdl(
