@@ -1,0 +1,29 @@
+"""Weighted shuffle: repeated draws, each proportional to the remaining weights (pure).
+
+Drawing one remaining item with probability weight/sum, removing it and repeating gives
+the same distribution of orders as sorting by the exponential key `-ln(U)/weight`
+(Efraimidis & Spirakis, 2006): one random number and one sort instead of n draws.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def weighted_shuffle(
+    items: Iterable[T], weight: Callable[[T], float], rng: random.Random
+) -> list[T]:
+    """The items in a random order where heavier ones tend to come first."""
+    keyed: list[tuple[float, int, T]] = []
+    for position, item in enumerate(items):
+        w = weight(item)
+        # 1 - random() lies in (0, 1]: log never sees zero
+        key = -math.log(1.0 - rng.random()) / w if w > 0 else math.inf
+        keyed.append((key, position, item))
+    keyed.sort(key=lambda entry: (entry[0], entry[1]))
+    return [item for _key, _position, item in keyed]

@@ -1,0 +1,64 @@
+"""The plain-text mirrorlist answer (pure): a comment header, then one URL per host."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from mirrormanager.core.selection import Chosen
+
+_MAX_ECHO = 200
+
+
+def clean(text: str) -> str:
+    """A client-supplied value made safe to echo inside one comment line."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in text[:_MAX_ECHO])
+    return text.replace("--", "- -")
+
+
+def describe(repo: str, arch: str, path: str) -> str:
+    if path:
+        return f"# path = {clean(path)}"
+    return f"# repo = {clean(repo)} arch = {clean(arch)}"
+
+
+def created_line(created: int) -> str:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created))
+    return f"# mirrorlist created {stamp} ({created})\n"
+
+
+def render(
+    hosts: Sequence[Chosen],
+    *,
+    what: str,
+    notes: Sequence[str],
+    created: int | None = None,
+) -> bytes:
+    """`what` is `describe(...)`; the first URL of each host (they are preference-ordered)."""
+    lines = [" ".join([what, *notes]) + "\n"]
+    if created is not None:
+        lines.append(created_line(created))
+    lines.extend(chosen.urls[0][1] + chosen.suffix + "\n" for chosen in hosts if chosen.urls)
+    return "".join(lines).encode("utf-8")
+
+
+def usage_error() -> bytes:
+    return b"# either path=, or repo= and arch= must be specified\n"
+
+
+def invalid_repo(repo: str, arch: str, valid_lines: str) -> bytes:
+    head = f"{describe(repo, arch, '')} error: invalid repo or arch\n"
+    return (head + valid_lines).encode("utf-8")
+
+
+def disabled_repo(repo: str, arch: str) -> bytes:
+    return f"{describe(repo, arch, '')}\n# repo disabled\n".encode()
+
+
+def invalid_path(path: str) -> bytes:
+    return f"{describe('', '', path)} error: invalid path\n".encode()
+
+
+def message(text: str) -> bytes:
+    """Any other error, one comment line."""
+    return f"# error: {clean(text)}\n".encode()

@@ -1,0 +1,255 @@
+"""The mirrorlist server as a raw ASGI callable (chosen by measurement: docs/mirrorlist-server.md).
+
+Routes: any path ending in /mirrorlist or /metalink; /-/health; /-/snapshot; /metrics;
+everything else 404. Every request is wrapped: no input produces a 500 or a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mirrormanager.core.netblocks import PrefixTable, parse_address
+from mirrormanager.logging import get_logger
+from mirrormanager.mirrorlist.accesslog import AccessLog
+from mirrormanager.mirrorlist.geoip import CountryLookup, open_geoip
+from mirrormanager.mirrorlist.handlers import TEXT, Handler, Response
+from mirrormanager.mirrorlist.metrics import Metrics
+from mirrormanager.mirrorlist.state import Decoder, SnapshotHolder
+
+log = get_logger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_QUERY = 4096
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    snapshot_path: Path
+    geoip_path: str = ""
+    minimum: int = 5
+    reload_seconds: float = 2.0
+    access_log: Path | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    embargoed_countries: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "snapshot_path": str(self.snapshot_path),
+                "geoip_path": self.geoip_path,
+                "minimum": self.minimum,
+                "reload_seconds": self.reload_seconds,
+                "access_log": str(self.access_log) if self.access_log else None,
+                "trusted_proxies": list(self.trusted_proxies),
+                "embargoed_countries": list(self.embargoed_countries),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerConfig:
+        raw = json.loads(text)
+        return cls(
+            snapshot_path=Path(raw["snapshot_path"]),
+            geoip_path=raw["geoip_path"],
+            minimum=int(raw["minimum"]),
+            reload_seconds=float(raw["reload_seconds"]),
+            access_log=Path(raw["access_log"]) if raw["access_log"] else None,
+            trusted_proxies=tuple(raw["trusted_proxies"]),
+            embargoed_countries=tuple(raw["embargoed_countries"]),
+        )
+
+
+class MirrorlistApp:
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        geoip: CountryLookup | None = None,
+        rng: random.Random | None = None,
+        decoder: Decoder | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.holder = SnapshotHolder(
+            config.snapshot_path,
+            minimum=config.minimum,
+            embargoed=config.embargoed_countries,
+            reload_seconds=config.reload_seconds,
+            decoder=decoder,
+        )
+        self.geoip = geoip if geoip is not None else open_geoip(config.geoip_path)
+        self.handler = Handler(self.geoip, rng)
+        self.access_log = AccessLog(config.access_log)
+        self.metrics = Metrics()
+        self.clock = clock
+        self.trusted: PrefixTable[bool] = PrefixTable.build(
+            (c, True) for c in config.trusted_proxies
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- life cycle -----------------------------------------------------------------
+    async def startup(self) -> None:
+        await asyncio.to_thread(self.holder.load_now)
+        self.holder.install_sighup(also=self.on_hangup)
+        self._tasks = [
+            asyncio.create_task(self.holder.watch()),
+            asyncio.create_task(self._flush_loop()),
+        ]
+
+    def on_hangup(self) -> None:
+        """SIGHUP (besides the snapshot reload): reopen the access log and the GeoIP file."""
+        self.access_log.reopen()
+        if self.config.geoip_path:
+            old, self.geoip = self.geoip, open_geoip(self.config.geoip_path)
+            self.handler.geoip = self.geoip
+            close = getattr(old, "close", None)
+            if close is not None:
+                close()
+
+    async def shutdown(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        self.access_log.close()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self.access_log.flush()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # --- requests -------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        endpoint = "other"
+        try:
+            endpoint, response = self.route(scope)
+        except Exception as exc:  # a bug must not become a 500 with a traceback
+            log.error("request failed", path=scope.get("path"), error=repr(exc))
+            response = Response(503, TEXT, b"# error: temporarily unable to answer\n", "internal")
+        self.metrics.observe(endpoint, response.outcome, time.perf_counter() - started)
+        headers = [
+            (b"content-type", response.content_type.encode()),
+            (b"content-length", str(len(response.body)).encode()),
+            *response.headers,
+        ]
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        body = b"" if scope.get("method") == "HEAD" else response.body
+        await send({"type": "http.response.body", "body": body})
+
+    def client_address(self, scope: Scope) -> str:
+        """The peer; or the last X-Forwarded-For entry when the peer is a trusted proxy."""
+        client = scope.get("client")
+        peer = str(client[0]) if client else ""
+        if not len(self.trusted) or not peer:
+            return peer
+        try:
+            trusted = self.trusted.longest(parse_address(peer)) is not None
+        except ValueError:
+            return peer
+        if not trusted:
+            return peer
+        forwarded = [v for k, v in scope.get("headers", ()) if k.lower() == b"x-forwarded-for"]
+        if not forwarded:
+            return peer
+        last = forwarded[-1].decode("latin-1").split(",")[-1].strip()
+        return last or peer
+
+    def route(self, scope: Scope) -> tuple[str, Response]:
+        path: str = scope.get("path", "")
+        if scope.get("method") not in ("GET", "HEAD"):
+            return "other", Response(405, TEXT, b"# error: only GET and HEAD\n", "method")
+        if path.endswith("/mirrorlist") or path.endswith("/metalink"):
+            endpoint = "metalink" if path.endswith("/metalink") else "mirrorlist"
+            return endpoint, self._answer(scope, endpoint)
+        if path == "/-/health":
+            return "health", self._health()
+        if path == "/-/snapshot":
+            return "snapshot", self._snapshot_info()
+        if path == "/metrics":
+            return "metrics", self._metrics()
+        return "other", Response(404, TEXT, b"# error: not found\n", "not_found")
+
+    def _answer(self, scope: Scope, endpoint: str) -> Response:
+        now = self.clock()
+        raw: bytes = scope.get("query_string", b"")
+        if len(raw) > MAX_QUERY:
+            body = b"# error: query string too long\n"
+            return self.handler._error(endpoint == "metalink", 400, body, "too_long", now)
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+            params.setdefault(key, value)
+        response, entry = self.handler.answer(
+            self.holder.current, endpoint, params, self.client_address(scope), now
+        )
+        if entry is not None:
+            self.access_log.add(entry.address, entry.country, entry.repo, entry.arch, endpoint, now)
+        return response
+
+    def _health(self) -> Response:
+        if self.holder.current is None:
+            return Response(503, TEXT, b"no snapshot loaded\n", "not_ready")
+        return Response(200, TEXT, b"ok\n", "ok")
+
+    def _snapshot_info(self) -> Response:
+        loaded = self.holder.current
+        if loaded is None:
+            body = json.dumps({"loaded": False, "path": str(self.config.snapshot_path)})
+            return Response(503, JSON, body.encode() + b"\n", "not_ready")
+        snap = loaded.snapshot
+        info = {
+            "loaded": True,
+            "path": str(self.config.snapshot_path),
+            "serial": snap.serial,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(snap.created)),
+            "created_epoch": snap.created,
+            "age_seconds": round(self.clock() - snap.created, 3),
+            "sha256": loaded.sha256,
+            "load_seconds": round(loaded.load_seconds, 3),
+            "hosts": len(snap.hosts),
+            "directories": len(snap.directories),
+            "repositories": len(snap.repositories),
+        }
+        return Response(200, JSON, json.dumps(info).encode() + b"\n", "ok")
+
+    def _metrics(self) -> Response:
+        loaded = self.holder.current
+        body = self.metrics.render(
+            snapshot_age=self.clock() - loaded.snapshot.created if loaded else None,
+            snapshot_serial=loaded.snapshot.serial if loaded else None,
+            reloads=self.holder.reloads,
+            reload_failures=self.holder.failures,
+        )
+        return Response(200, "text/plain; version=0.0.4; charset=utf-8", body, "ok")

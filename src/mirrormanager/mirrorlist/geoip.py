@@ -1,0 +1,63 @@
+"""Country of an address from a MaxMind-format database (GeoLite2-Country, DB-IP lite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from mirrormanager.core.netblocks import Address
+from mirrormanager.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class CountryLookup(Protocol):
+    def country(self, address: Address) -> str:
+        """Upper-case ISO code, "" when unknown."""
+        ...
+
+
+class NoGeoIP:
+    """No database: every client's country is unknown (netblocks and ASNs still work)."""
+
+    def country(self, address: Address) -> str:
+        return ""
+
+
+class MaxMindCountry:
+    """A memory-mapped reader: shared pages between workers, no per-request I/O."""
+
+    def __init__(self, path: Path) -> None:
+        import maxminddb
+
+        self._reader: Any = maxminddb.open_database(str(path), maxminddb.MODE_MMAP)
+
+    def country(self, address: Address) -> str:
+        try:
+            record = self._reader.get(address)
+        except ValueError:
+            return ""
+        if not isinstance(record, dict):
+            return ""
+        for key in ("country", "registered_country"):
+            entry = record.get(key)
+            if isinstance(entry, dict):
+                code = entry.get("iso_code")
+                if isinstance(code, str) and code:
+                    return code.upper()
+        return ""
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def open_geoip(path: str | Path | None) -> CountryLookup:
+    """The database at `path`, or NoGeoIP with a warning when it is missing or broken."""
+    if not path:
+        log.warning("geoip disabled", reason="no geoip_database configured")
+        return NoGeoIP()
+    try:
+        return MaxMindCountry(Path(path))
+    except (OSError, ValueError, ImportError) as exc:
+        log.warning("geoip unavailable, countries unknown", path=str(path), error=str(exc))
+        return NoGeoIP()

@@ -1,0 +1,159 @@
+"""One /mirrorlist or /metalink request: parameters -> selection -> body (no I/O)."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from mirrormanager.core.netblocks import Address, parse_address
+from mirrormanager.core.selection import (
+    METALINK_PROTOCOLS,
+    MIRRORLIST_PROTOCOLS,
+    Chosen,
+    Client,
+    Options,
+    select,
+)
+from mirrormanager.core.targets import LookupFailure, Target, resolve_path, resolve_repo
+from mirrormanager.formats import metalink, mirrorlist_text
+from mirrormanager.mirrorlist.geoip import CountryLookup
+from mirrormanager.mirrorlist.state import Loaded
+
+TEXT = "text/plain; charset=utf-8"
+KNOWN_PROTOCOLS = frozenset({"https", "http", "ftp", "rsync"})
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+    outcome: str
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    address: str
+    country: str
+    repo: str
+    arch: str
+
+
+def _countries(raw: str) -> tuple[str, ...]:
+    wanted = (c.strip().upper() for c in raw.split(","))
+    return tuple(dict.fromkeys(c for c in wanted if c == "GLOBAL" or _COUNTRY.match(c)))
+
+
+def _protocols(raw: str) -> tuple[str, ...]:
+    wanted = (p.strip().lower() for p in raw.split(","))
+    return tuple(dict.fromkeys(p for p in wanted if p in KNOWN_PROTOCOLS))
+
+
+class Handler:
+    """Answers one endpoint kind for the current snapshot; `rng` injectable for tests."""
+
+    def __init__(self, geoip: CountryLookup, rng: random.Random | None = None) -> None:
+        self.geoip = geoip
+        self.rng = rng or random.Random()
+
+    def _error(
+        self, metalink_: bool, status: int, text: bytes, outcome: str, now: float
+    ) -> Response:
+        if metalink_:
+            message = text.decode("utf-8").strip().replace("\n", " ")
+            return Response(
+                status, metalink.CONTENT_TYPE, metalink.error(message, now=now), outcome
+            )
+        return Response(status, TEXT, text, outcome)
+
+    def answer(
+        self,
+        loaded: Loaded | None,
+        endpoint: str,
+        params: Mapping[str, str],
+        peer_address: str,
+        now: float,
+    ) -> tuple[Response, AccessEntry | None]:
+        is_metalink = endpoint == "metalink"
+        if loaded is None:
+            body = mirrorlist_text.message("no mirror data loaded yet, try again shortly")
+            return self._error(is_metalink, 503, body, "no_snapshot", now), None
+        address: Address | None
+        address_text = params.get("ip", "").strip() or peer_address
+        try:
+            address = parse_address(address_text) if address_text else None
+        except ValueError:
+            if "ip" in params:
+                body = mirrorlist_text.message(f"invalid client address: {address_text}")
+                return self._error(is_metalink, 400, body, "bad_address", now), None
+            address = None  # a peer that is no IP (a unix socket): country unknown
+        snapshot = loaded.snapshot
+        repo, arch, path = params.get("repo", ""), params.get("arch", ""), params.get("path", "")
+        try:
+            if repo and arch:
+                target = resolve_repo(snapshot, repo, arch, metalink=is_metalink)
+            elif path:
+                target = resolve_path(snapshot, path, metalink=is_metalink)
+            else:
+                body = mirrorlist_text.usage_error()
+                return self._error(is_metalink, 400, body, "usage", now), None
+        except LookupFailure as failure:
+            return self._failure(loaded, failure, is_metalink, now), None
+        geo_country = self.geoip.country(address) if address is not None else ""
+        client = Client(address, loaded.index.client_country(address, geo_country))
+        default = METALINK_PROTOCOLS if is_metalink else MIRRORLIST_PROTOCOLS
+        options = Options(
+            countries=_countries(params["country"]) if "country" in params else (),
+            use_netblocks=params.get("netblock", "1") != "0",
+            protocols=_protocols(params["protocol"]) if "protocol" in params else default,
+        )
+        selection = select(loaded.index, target, client, options, self.rng)
+        entry = None
+        if target.repo:
+            entry = AccessEntry(
+                str(address or peer_address), client.country, target.repo, target.arch
+            )
+        outcome = "embargoed" if selection.embargoed else "ok"
+        if is_metalink:
+            body = metalink.render(target.file_name, target.files, selection.hosts, now=now)
+            return Response(200, metalink.CONTENT_TYPE, body, outcome), entry
+        if params.get("redirect") == "1":
+            return self._redirect(target, selection.hosts), entry
+        what = mirrorlist_text.describe(target.repo, target.arch, target.path)
+        created = snapshot.created if params.get("time", "0") not in ("", "0") else None
+        body = mirrorlist_text.render(
+            selection.hosts, what=what, notes=selection.notes, created=created
+        )
+        return Response(200, TEXT, body, outcome), entry
+
+    def _redirect(self, target: Target, hosts: Sequence[Chosen]) -> Response:
+        for chosen in hosts:
+            for protocol, url in chosen.full_urls:
+                if protocol in ("https", "http"):
+                    return Response(
+                        302, TEXT, b"", "redirect", [(b"location", url.encode("utf-8"))]
+                    )
+        body = mirrorlist_text.message("no http or https mirror to redirect to")
+        return Response(404, TEXT, body, "redirect_none")
+
+    def _failure(
+        self, loaded: Loaded, failure: LookupFailure, is_metalink: bool, now: float
+    ) -> Response:
+        if failure.kind == "disabled":
+            body = mirrorlist_text.disabled_repo(failure.repo, failure.arch)
+            return self._error(is_metalink, 404, body, "disabled", now)
+        if failure.kind == "invalid_repo":
+            if is_metalink:  # the list of valid repos is for humans reading text
+                what = mirrorlist_text.describe(failure.repo, failure.arch, "")
+                line = f"{what} error: invalid repo or arch".encode()
+                return self._error(True, 404, line, "invalid_repo", now)
+            text = mirrorlist_text.invalid_repo(
+                failure.repo, failure.arch, loaded.index.repository_help()
+            )
+            return Response(404, TEXT, text, "invalid_repo")
+        body = mirrorlist_text.invalid_path(failure.path)
+        return self._error(is_metalink, 404, body, "invalid_path", now)

@@ -1,0 +1,381 @@
+"""The mirrorlist ASGI app in-process: every parameter and error path of mirrorlist.md."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import defusedxml.ElementTree as ET
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mirrormanager.core.snapshot_model import Snapshot
+from mirrormanager.mirrorlist.app import MirrorlistApp, ServerConfig
+from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
+from tests.data import mirrorlist_snapshot as data
+
+T = TypeVar("T")
+NOW = 1_730_001_060.0
+NS = "{http://www.metalinker.org/}"
+SNAPSHOTS: dict[bytes, Snapshot] = {b"v7": data.build(serial=7), b"v8": data.build(serial=8)}
+
+
+def decoder(raw: bytes) -> Snapshot:
+    """Stands in for the codec: files name a prebuilt snapshot; anything else is corrupt."""
+    return SNAPSHOTS[raw]
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@pytest.fixture(scope="module")
+def geoip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("geo") / "country.mmdb"
+    return write_country_mmdb(path, {"81.0.0.0/8": "DE", "8.8.0.0/16": "US", "175.0.0.0/8": "KP"})
+
+
+def make_app(tmp_path: Path, geoip: Path, **config: Any) -> MirrorlistApp:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    snapshot = tmp_path / "mirrorlist.snapshot"
+    if not snapshot.exists():
+        snapshot.write_bytes(b"v7")
+    options: dict[str, Any] = {
+        "snapshot_path": snapshot,
+        "geoip_path": str(geoip),
+        "access_log": tmp_path / "access.log",
+        "reload_seconds": 0.05,
+        "trusted_proxies": ("10.0.0.0/8",),
+    }
+    options.update(config)
+    return MirrorlistApp(
+        ServerConfig(**options), rng=random.Random(3), decoder=decoder, clock=lambda: NOW
+    )
+
+
+Body = Callable[[httpx.AsyncClient], Coroutine[Any, Any, Any]]
+
+
+async def session(app: MirrorlistApp, body: Body, peer: str = "81.1.1.1") -> Any:
+    await app.startup()
+    try:
+        transport = httpx.ASGITransport(app=app, client=(peer, 4242))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mm") as client:
+            return await body(client)
+    finally:
+        await app.shutdown()
+
+
+def get(app: MirrorlistApp, url: str, peer: str = "81.1.1.1", **kw: Any) -> httpx.Response:
+    async def body(client: httpx.AsyncClient) -> httpx.Response:
+        return await client.get(url, **kw)
+
+    return run(session(app, body, peer))
+
+
+@pytest.fixture
+def app(tmp_path: Path, geoip: Path) -> MirrorlistApp:
+    return make_app(tmp_path, geoip)
+
+
+def test_mirrorlist_by_geoip_country(app: MirrorlistApp) -> None:
+    r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    lines = r.text.splitlines()
+    assert lines[0] == "# repo = fedora-41 arch = x86_64 country = DE continent = EU"
+    assert set(lines[1:3]) == {
+        "https://de1.example/fedora/linux/releases/41/Everything/x86_64/os",
+        "http://de2.example/fedora/releases/41/Everything/x86_64/os",
+    }
+    assert len(lines) == 6  # DE x2, then AT, FR, NL
+
+
+def test_prefix_and_protocol_and_country_and_time(app: MirrorlistApp) -> None:
+    r = get(app, "/pub/mirrorlist?repo=fedora-41&arch=x86_64&country=at&protocol=ftp&time=1")
+    assert r.text == (
+        "# repo = fedora-41 arch = x86_64 country = AT\n"
+        "# mirrorlist created 2024-10-27T03:50:00Z (1730001000)\n"
+        "ftp://at3.example/fedora/releases/41/Everything/x86_64/os\n"
+    )
+
+
+def test_ip_parameter_netblock_and_netblock_0(app: MirrorlistApp) -> None:
+    url = "/mirrorlist?repo=fedora-41&arch=x86_64&ip=192.0.2.7"
+    r = get(app, url)
+    assert r.text.splitlines()[1] == "https://corp5.example/fedora/releases/41/Everything/x86_64/os"
+    assert "Using preferred netblock" in r.text.splitlines()[0]
+    r = get(app, url + "&netblock=0")
+    assert "corp5" not in r.text
+
+
+def test_redirect(app: MirrorlistApp) -> None:
+    r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64&country=US&redirect=1")
+    assert r.status_code == 302
+    assert (
+        r.headers["location"]
+        == "https://us4.example/pub/fedora/linux/releases/41/Everything/x86_64/os"
+    )
+    r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64&country=AT&protocol=ftp,rsync&redirect=1")
+    assert r.status_code == 404
+    assert r.text == "# error: no http or https mirror to redirect to\n"
+
+
+def test_metalink(app: MirrorlistApp) -> None:
+    r = get(app, "/metalink?repo=fedora-rawhide&arch=x86_64&country=AT")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/metalink+xml"
+    root = ET.fromstring(r.content)
+    urls = [(u.get("protocol"), u.get("preference"), u.text) for u in root.iter(NS + "url")]
+    base = "at3.example/fedora/development/rawhide/Everything/x86_64/os/repodata/repomd.xml"
+    assert urls == [
+        ("https", "100", "https://" + base),
+        ("ftp", "100", "ftp://" + base),
+        ("rsync", "100", "rsync://" + base),
+    ]
+    assert root.find(f"{NS}files/{NS}file/{NS}size").text == "4321"
+
+
+def test_path_requests(app: MirrorlistApp) -> None:
+    r = get(app, f"/mirrorlist?path=/{data.ISO_DIR}//Fedora-41.iso&country=US")
+    assert r.text == (
+        f"# path = {data.ISO_DIR}/Fedora-41.iso country = US\n"
+        "https://us4.example/pub/fedora/linux/releases/41/Workstation/x86_64/iso/Fedora-41.iso\n"
+    )
+    r = get(app, f"/metalink?path={data.ISO_DIR}/Fedora-41.iso&country=US")
+    file_ = ET.fromstring(r.content).find(f"{NS}files/{NS}file")
+    assert file_.get("name") == "Fedora-41.iso"
+    r = get(app, "/mirrorlist?path=pub/nowhere")
+    assert (r.status_code, r.text) == (404, "# path = pub/nowhere error: invalid path\n")
+
+
+def test_errors_exact(app: MirrorlistApp) -> None:
+    r = get(app, "/mirrorlist")
+    assert (r.status_code, r.text) == (
+        400,
+        "# either path=, or repo= and arch= must be specified\n",
+    )
+    r = get(app, "/mirrorlist?repo=nope&arch=x86_64")
+    assert r.status_code == 404
+    assert r.text == (
+        "# repo = nope arch = x86_64 error: invalid repo or arch\n"
+        "# repo=fedora-40&arch=x86_64\n"
+        "# repo=fedora-41&arch=x86_64\n"
+        "# repo=fedora-source-41&arch=source\n"
+        "# repo=rawhide&arch=x86_64\n"
+    )
+    r = get(app, "/mirrorlist?repo=fedora-40&arch=x86_64")
+    assert (r.status_code, r.text) == (404, "# repo = fedora-40 arch = x86_64\n# repo disabled\n")
+    r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64&ip=300.1.1.1")
+    assert (r.status_code, r.text) == (400, "# error: invalid client address: 300.1.1.1\n")
+    r = get(app, "/nothing-here")
+    assert (r.status_code, r.text) == (404, "# error: not found\n")
+    r = get(app, "/mirrorlist?" + "x=1&" * 2000)
+    assert r.status_code == 400
+
+
+def test_metalink_errors_are_metalinks(app: MirrorlistApp) -> None:
+    for query, status, message in [
+        ("", 400, "# either path=, or repo= and arch= must be specified"),
+        ("repo=nope&arch=x86_64", 404, "# repo = nope arch = x86_64 error: invalid repo or arch"),
+        ("repo=fedora-40&arch=x86_64", 404, "# repo = fedora-40 arch = x86_64 # repo disabled"),
+        ("path=x/y", 404, "# path = x/y error: invalid path"),
+        ("repo=fedora-41&arch=x86_64&ip=nope", 400, "# error: invalid client address: nope"),
+    ]:
+        r = get(app, "/metalink?" + query)
+        assert r.status_code == status
+        assert r.headers["content-type"] == "application/metalink+xml"
+        assert f"<!-- {message} -->" in r.text
+        assert ET.fromstring(r.content).tag == NS + "metalink"
+
+
+def test_embargoed_country_gets_nothing(app: MirrorlistApp) -> None:
+    r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64", peer="175.1.1.1")
+    assert r.text == "# repo = fedora-41 arch = x86_64 country = KP embargoed\n"
+
+
+def test_trusted_proxy_forwarded_for(tmp_path: Path, geoip: Path) -> None:
+    url = "/mirrorlist?repo=fedora-41&arch=x86_64"
+    headers = {"X-Forwarded-For": "192.0.2.1, 8.8.8.8"}
+    trusted = get(make_app(tmp_path, geoip), url, peer="10.1.1.1", headers=headers)
+    assert "country = US" in trusted.text.splitlines()[0]  # last entry only
+    untrusted = get(make_app(tmp_path, geoip), url, peer="81.1.1.1", headers=headers)
+    assert "country = DE" in untrusted.text.splitlines()[0]
+
+
+def test_no_geoip_database_means_unknown_country(tmp_path: Path, geoip: Path) -> None:
+    app = make_app(tmp_path, geoip, geoip_path=str(tmp_path / "missing.mmdb"))
+    r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64")
+    assert r.status_code == 200 and r.text.splitlines()[0].endswith("country = global")
+
+
+def test_health_snapshot_metrics(tmp_path: Path, geoip: Path) -> None:
+    app = make_app(tmp_path, geoip)
+
+    async def body(client: httpx.AsyncClient) -> list[httpx.Response]:
+        await client.get("/mirrorlist?repo=fedora-41&arch=x86_64")
+        return [await client.get(p) for p in ("/-/health", "/-/snapshot", "/metrics")]
+
+    health, snap, metrics = run(session(app, body))
+    assert (health.status_code, health.text) == (200, "ok\n")
+    info = json.loads(snap.text)
+    assert info["serial"] == 7 and info["age_seconds"] == 60.0
+    assert info["created"] == "2024-10-27T03:50:00Z" and len(info["sha256"]) == 64
+    assert 'endpoint="mirrorlist",outcome="ok"} 1' in metrics.text
+    assert "mirrorlist_request_seconds_bucket" in metrics.text
+    assert "mirrorlist_snapshot_age_seconds" in metrics.text
+
+    empty = make_app(tmp_path / "none", geoip, snapshot_path=tmp_path / "absent")
+    assert get(empty, "/-/health").status_code == 503
+    assert get(empty, "/-/snapshot").status_code == 503
+    r = get(empty, "/mirrorlist?repo=fedora-41&arch=x86_64")
+    assert r.status_code == 503 and r.text.startswith("# error:")
+
+
+def test_access_log_lines(app: MirrorlistApp, tmp_path: Path) -> None:
+    async def body(client: httpx.AsyncClient) -> None:
+        await client.get("/mirrorlist?repo=fedora-rawhide&arch=x86_64")
+        await client.get("/metalink?repo=fedora-41&arch=x86_64&ip=8.8.8.8")
+        await client.get("/mirrorlist?path=" + data.ISO_DIR)  # not a repo request
+        await client.get("/mirrorlist?repo=nope&arch=x86_64")  # not a valid one
+
+    run(session(app, body))
+    lines = (tmp_path / "access.log").read_text().splitlines()
+    assert lines == [
+        "81.1.1.1\t2024-10-27T03:51:00Z\tDE\trawhide\tx86_64\tmirrorlist",
+        "8.8.8.8\t2024-10-27T03:51:00Z\tUS\tfedora-41\tx86_64\tmetalink",
+    ]
+
+
+def test_reload_swaps_without_failures_and_refuses_corrupt(tmp_path: Path, geoip: Path) -> None:
+    app = make_app(tmp_path, geoip)
+    snapshot = tmp_path / "mirrorlist.snapshot"
+
+    def replace(content: bytes) -> None:
+        temp = tmp_path / "new"
+        temp.write_bytes(content)
+        temp.replace(snapshot)
+
+    async def serials(client: httpx.AsyncClient) -> int:
+        return int(json.loads((await client.get("/-/snapshot")).text)["serial"])
+
+    async def body(client: httpx.AsyncClient) -> tuple[list[int], list[int]]:
+        statuses: list[int] = []
+        seen: list[int] = []
+        for step, content in enumerate([b"v8", b"garbage", b"v7", b""]):
+            replace(content)
+            for _ in range(40):
+                r = await client.get("/metalink?repo=fedora-41&arch=x86_64")
+                statuses.append(r.status_code)
+                await asyncio.sleep(0.005)
+            seen.append(await serials(client))
+            assert step >= 0
+        app.holder.request_reload()  # what SIGHUP does
+        await asyncio.sleep(0.1)
+        seen.append(await serials(client))
+        return statuses, seen
+
+    statuses, seen = run(session(app, body))
+    assert set(statuses) == {200}
+    assert seen == [8, 8, 7, 7, 7]  # garbage and the empty file were refused
+    assert app.holder.failures >= 2
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "repo",
+                    "arch",
+                    "path",
+                    "country",
+                    "netblock",
+                    "protocol",
+                    "redirect",
+                    "ip",
+                    "time",
+                    "x",
+                ]
+            ),
+            st.text(max_size=30),
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(["/mirrorlist", "/metalink", "/a/b/metalink"]),
+)
+def test_fuzzed_queries_never_fail(
+    app: MirrorlistApp, pairs: list[tuple[str, str]], path: str
+) -> None:
+    loaded = app.holder.current or app.holder.load_now()
+    assert loaded
+
+    async def body(client: httpx.AsyncClient) -> httpx.Response:
+        return await client.get(path, params=pairs)
+
+    async def quick() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, client=("81.1.1.1", 1))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mm") as client:
+            return await body(client)
+
+    r = run(quick())
+    assert r.status_code in (200, 302, 400, 404), r.text
+    if path.endswith("metalink"):
+        ET.fromstring(r.content)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=300), st.sampled_from(["/mirrorlist", "/metalink", "/x"]))
+def test_raw_query_bytes_never_fail(app: MirrorlistApp, query: bytes, path: str) -> None:
+    if app.holder.current is None:
+        app.holder.load_now()
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": query,
+        "headers": [(b"x-forwarded-for", query[:50])],
+        "client": ("10.0.0.1", 1),
+    }
+    run(app(scope, receive, send))
+    assert sent[0]["status"] in (200, 302, 400, 404)
+
+
+def test_hangup_reopens_geoip(tmp_path: Path, geoip: Path) -> None:
+    app = make_app(tmp_path, geoip)
+    before = app.geoip
+    app.on_hangup()
+    assert app.geoip is not before and app.handler.geoip is app.geoip
+    assert get(app, "/mirrorlist?repo=fedora-41&arch=x86_64").status_code == 200
+
+
+def test_ipv6_client_head_and_method(app: MirrorlistApp) -> None:
+    async def body(client: httpx.AsyncClient) -> list[httpx.Response]:
+        return [
+            await client.get("/mirrorlist?repo=fedora-41&arch=x86_64&ip=2001:db8::1"),
+            await client.head("/metalink?repo=fedora-41&arch=x86_64"),
+            await client.post("/metalink?repo=fedora-41&arch=x86_64"),
+        ]
+
+    v6, head, post = run(session(app, body))
+    assert v6.status_code == 200 and v6.text.splitlines()[0].endswith("country = global")
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) > 0
+    assert (post.status_code, post.text) == (405, "# error: only GET and HEAD\n")

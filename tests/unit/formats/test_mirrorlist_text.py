@@ -1,0 +1,45 @@
+"""Mirrorlist text answers, compared whole."""
+
+from __future__ import annotations
+
+from mirrormanager.core.selection import Chosen
+from mirrormanager.core.snapshot_model import HostInfo
+from mirrormanager.formats import mirrorlist_text as text
+
+HOST = HostInfo(1, "a", "DE", 100, 1, False)
+HOSTS = [
+    Chosen(HOST, (("https", "https://a.example/f/"), ("http", "http://a.example/f/")), "netblock"),
+    Chosen(HOST, (("http", "http://b.example/f/"),), "country"),
+    Chosen(HOST, (), "country"),  # no URL of the requested protocols: no line
+]
+
+
+def test_answer_with_header_and_time() -> None:
+    body = text.render(
+        HOSTS,
+        what=text.describe("fedora-41", "x86_64", ""),
+        notes=["Using preferred netblock", "country = DE", "continent = EU"],
+        created=1_730_001_000,
+    )
+    assert body == (
+        b"# repo = fedora-41 arch = x86_64 Using preferred netblock country = DE continent = EU\n"
+        b"# mirrorlist created 2024-10-27T03:50:00Z (1730001000)\n"
+        b"https://a.example/f/\n"
+        b"http://b.example/f/\n"
+    )
+
+
+def test_path_answer_without_time() -> None:
+    body = text.render(HOSTS[:1], what=text.describe("", "", "pub/x"), notes=[])
+    assert body == b"# path = pub/x\nhttps://a.example/f/\n"
+
+
+def test_errors() -> None:
+    assert text.usage_error() == b"# either path=, or repo= and arch= must be specified\n"
+    assert text.invalid_repo("r", "a", "# repo=fedora-41&arch=x86_64\n") == (
+        b"# repo = r arch = a error: invalid repo or arch\n# repo=fedora-41&arch=x86_64\n"
+    )
+    assert text.disabled_repo("r", "a") == b"# repo = r arch = a\n# repo disabled\n"
+    assert text.invalid_path("p/q") == b"# path = p/q error: invalid path\n"
+    # client input cannot break out of its comment line
+    assert text.invalid_path("a\nhttp://evil/") == b"# path = a?http://evil/ error: invalid path\n"
