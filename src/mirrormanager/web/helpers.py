@@ -1,0 +1,80 @@
+"""Small view helpers: pagination, search, forms with their errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import current_app, request
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from mirrormanager.web.config import web_setting
+
+T = TypeVar("T")
+MAX_SEARCH = 200
+
+
+@dataclass
+class Page(Generic[T]):
+    items: Sequence[T]
+    page: int
+    pages: int
+    total: int
+    query: str
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def search_term() -> str:
+    return request.args.get("q", "").strip()[:MAX_SEARCH]
+
+
+def paginate(
+    db: Session,
+    stmt: Select[T],
+    *,
+    search: Sequence[InstrumentedAttribute[Any]] = (),
+    per_page: int | None = None,
+) -> Page[T]:
+    """Apply `?q=` (case-insensitive substring on `search` columns) and `?page=`."""
+    term = search_term()
+    if term and search:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        conditions: list[ColumnElement[bool]] = [
+            column.ilike(like, escape="\\") for column in search
+        ]
+        stmt = stmt.where(or_(*conditions))
+    per_page = per_page or web_setting(current_app.config["MM_SETTINGS"], "web_page_size")
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    try:
+        page = min(max(1, int(request.args.get("page", "1"))), pages)
+    except ValueError:
+        page = 1
+    items = db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=items, page=page, pages=pages, total=total, query=term)
+
+
+def confirm_page(
+    question: str, cancel_url: str, *, title: str = "Confirm deletion", action_label: str = "Delete"
+) -> str:
+    """The confirmation step before a delete: a page whose form POSTs back (with CSRF)."""
+    from flask import render_template
+
+    return render_template(
+        "confirm.html",
+        title=title,
+        question=question,
+        action_label=action_label,
+        cancel_url=cancel_url,
+    )

@@ -1,0 +1,129 @@
+"""Admin dashboard, the list of all hosts, the admin on/off switch and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from mirrormanager.db.models import AuditLog, Host, HostCategoryDir, JobRun, Site
+from mirrormanager.web import audit
+from mirrormanager.web.forms import AdminSwitchForm, add_error
+from mirrormanager.web.helpers import paginate
+from mirrormanager.web.permissions import admin_required, current_user, db, host_for
+from mirrormanager.web.views.admin_crud import REGISTRY
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+HOST_FILTERS = ("all", "active", "disabled", "failing", "private")
+
+
+def _count(stmt: Any) -> int:
+    return int(db().scalar(stmt) or 0)
+
+
+@bp.get("/")
+@admin_required
+def dashboard() -> str:
+    hosts = select(func.count(Host.id))
+    stats = {
+        "sites": _count(select(func.count(Site.id))),
+        "hosts": _count(hosts),
+        "active": _count(
+            hosts.join(Site).where(
+                Host.admin_active.is_(True),
+                Host.user_active.is_(True),
+                Site.admin_active.is_(True),
+                Site.user_active.is_(True),
+            )
+        ),
+        "admin_disabled": _count(hosts.where(Host.admin_active.is_(False))),
+        "user_disabled": _count(hosts.where(Host.user_active.is_(False))),
+        "failing": _count(hosts.where(Host.crawl_failures > 0)),
+        "stale_dirs": _count(
+            select(func.count(HostCategoryDir.id)).where(HostCategoryDir.up2date.is_(False))
+        ),
+    }
+    latest = (
+        select(JobRun.job, func.max(JobRun.id).label("last_id")).group_by(JobRun.job).subquery()
+    )
+    jobs = (
+        db()
+        .scalars(select(JobRun).join(latest, JobRun.id == latest.c.last_id).order_by(JobRun.job))
+        .all()
+    )
+    recent = db().scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(10)).all()
+    return render_template(
+        "admin/dashboard.html",
+        stats=stats,
+        jobs=jobs,
+        recent=recent,
+        tables=list(REGISTRY.values()),
+    )
+
+
+@bp.get("/hosts")
+@admin_required
+def hosts() -> str:
+    state = request.args.get("state", "all")
+    stmt = select(Host).join(Site).order_by(Site.name, Host.name)
+    if state == "active":
+        stmt = stmt.where(Host.admin_active.is_(True), Host.user_active.is_(True))
+    elif state == "disabled":
+        stmt = stmt.where((Host.admin_active.is_(False)) | (Host.user_active.is_(False)))
+    elif state == "failing":
+        stmt = stmt.where(Host.crawl_failures > 0)
+    elif state == "private":
+        stmt = stmt.where(Host.private.is_(True))
+    page = paginate(db(), stmt, search=[Host.name, Site.name, Host.country])
+    return render_template("admin/hosts.html", page=page, state=state, filters=HOST_FILTERS)
+
+
+@bp.route("/hosts/<int:host_id>/switch", methods=["GET", "POST"])
+@admin_required
+def switch_host(host_id: int) -> Any:
+    host = host_for(host_id)
+    form = AdminSwitchForm(obj=host)
+    if request.method == "GET":
+        form.reason.data = host.disable_reason or ""
+    if form.validate_on_submit():
+        enable = bool(form.admin_active.data)
+        if not enable and not form.reason.data:
+            add_error(form.reason, "Say why the host is disabled; its admins see it.")
+        else:
+            values: dict[str, Any] = {
+                "admin_active": enable,
+                "disable_reason": None if enable else form.reason.data,
+            }
+            if enable:
+                values.update(disabled_by_crawler=False, crawl_failures=0)
+            changed = audit.changes(host, values)
+            audit.record(
+                db(),
+                current_user(),
+                "enable" if enable else "disable",
+                host,
+                f"host {host.name} {'enabled' if enable else 'disabled'} by an admin",
+                changes=changed,
+                reason=form.reason.data,
+            )
+            db().commit()
+            flash(f"Host {host.name} {'enabled' if enable else 'disabled'}.", "success")
+            return redirect(url_for("hosts.show", host_id=host.id))
+    return render_template(
+        "form_page.html",
+        f=form,
+        title=f"Enable or disable {host.name}",
+        cancel_url=url_for("hosts.show", host_id=host.id),
+    )
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log() -> str:
+    page = paginate(
+        db(),
+        select(AuditLog).order_by(AuditLog.id.desc()),
+        search=[AuditLog.username, AuditLog.summary, AuditLog.object_type, AuditLog.action],
+    )
+    return render_template("admin/audit.html", page=page)

@@ -1,0 +1,257 @@
+"""Hosts of a site: create, show (with crawl status and log), edit, delete."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import case, func, select
+
+from mirrormanager.db.models import (
+    Category,
+    Host,
+    HostAclIp,
+    HostCategory,
+    HostCategoryDir,
+    HostCountryAllowed,
+    HostLocation,
+    HostNetblock,
+    HostPeerAsn,
+    Location,
+)
+from mirrormanager.web import audit
+from mirrormanager.web.forms import (
+    HostForm,
+    add_error,
+    text,
+)
+from mirrormanager.web.helpers import confirm_page
+from mirrormanager.web.permissions import (
+    current_user,
+    db,
+    host_for,
+    is_admin,
+    login_required,
+    site_for,
+)
+from mirrormanager.web.views import host_items
+
+bp = Blueprint("hosts", __name__)
+STALE_DIRS_SHOWN = 50
+
+
+def _host_form(host: Host | None) -> HostForm:
+    form = HostForm(obj=host)
+    if not is_admin():
+        del form.admin_active
+        del form.disable_reason
+    return form
+
+
+def _values(form: HostForm) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: getattr(form, name).data
+        for name in (
+            "name",
+            "country",
+            "bandwidth_int",
+            "max_connections",
+            "private",
+            "internet2",
+            "internet2_clients",
+            "asn",
+            "asn_clients",
+            "latitude",
+            "longitude",
+            "user_active",
+        )
+    }
+    values["robot_email"] = form.robot_email.data or None
+    values["comment"] = form.comment.data or None
+    if is_admin():
+        values["admin_active"] = form.admin_active.data
+        values["disable_reason"] = form.disable_reason.data or None
+    return values
+
+
+def _name_taken(site_id: int, name: str, host_id: int | None) -> bool:
+    stmt = select(Host.id).where(Host.site_id == site_id, Host.name == name)
+    if host_id is not None:
+        stmt = stmt.where(Host.id != host_id)
+    return db().scalar(stmt) is not None
+
+
+@bp.route("/sites/<int:site_id>/hosts/new", methods=["GET", "POST"])
+@login_required
+def new_host(site_id: int) -> Any:
+    site = site_for(site_id)
+    form = _host_form(None)
+    if form.validate_on_submit():
+        if _name_taken(site.id, text(form.name), None):
+            add_error(form.name, "This site has a host of this name already.")
+        else:
+            host = Host(site_id=site.id, **_values(form))
+            db().add(host)
+            db().flush()
+            audit.record(
+                db(),
+                current_user(),
+                "create",
+                host,
+                f"host {host.name} created in site {site.name}",
+            )
+            db().commit()
+            flash(
+                f"Host {host.name} created. Add the categories it carries and their URLs.",
+                "success",
+            )
+            return redirect(url_for("hosts.show", host_id=host.id))
+    return render_template(
+        "form_page.html",
+        f=form,
+        title=f"New host in {site.name}",
+        submit="Create host",
+        cancel_url=url_for("sites.show", site_id=site.id),
+    )
+
+
+@bp.route("/hosts/<int:host_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(host_id: int) -> Any:
+    host = host_for(host_id)
+    form = _host_form(host)
+    if form.validate_on_submit():
+        if _name_taken(host.site_id, text(form.name), host.id):
+            add_error(form.name, "This site has a host of this name already.")
+        else:
+            values = _values(form)
+            if is_admin() and values["admin_active"] and not host.admin_active:
+                # An admin re-enabling a host also clears the crawler's verdict.
+                values.update(disabled_by_crawler=False, crawl_failures=0)
+            changed = audit.changes(host, values)
+            if changed:
+                audit.record(
+                    db(),
+                    current_user(),
+                    "update",
+                    host,
+                    f"host {host.name} edited",
+                    changes=changed,
+                )
+                db().commit()
+            flash("Host saved.", "success")
+            return redirect(url_for("hosts.show", host_id=host.id))
+    return render_template(
+        "form_page.html",
+        f=form,
+        title=f"Edit host {host.name}",
+        cancel_url=url_for("hosts.show", host_id=host.id),
+    )
+
+
+@bp.route("/hosts/<int:host_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(host_id: int) -> Any:
+    host = host_for(host_id)
+    site_id = host.site_id
+    if request.method == "GET":
+        return confirm_page(
+            f"Delete the host {host.name} with its categories, URLs and netblocks?",
+            url_for("hosts.show", host_id=host.id),
+        )
+    audit.record(db(), current_user(), "delete", host, f"host {host.name} deleted")
+    db().delete(host)
+    db().commit()
+    flash(f"Host {host.name} deleted.", "success")
+    return redirect(url_for("sites.show", site_id=site_id))
+
+
+def crawl_log(host_id: int) -> str | None:
+    """The crawler's log of this host; None when the crawler part is not installed."""
+    try:
+        hostlog = importlib.import_module("mirrormanager.crawler.hostlog")
+    except ImportError:
+        return None
+    reader = getattr(hostlog, "read_crawl_log", None)
+    if reader is None:
+        return None
+    try:
+        return str(reader(current_app.config["MM_SETTINGS"], host_id))
+    except OSError as exc:
+        return f"(the log cannot be read: {exc})"
+
+
+def _dir_summary(host: Host) -> list[dict[str, Any]]:
+    rows = (
+        db()
+        .execute(
+            select(
+                HostCategory.id,
+                Category.name,
+                func.count(HostCategoryDir.id),
+                func.sum(case((HostCategoryDir.up2date.is_(True), 1), else_=0)),
+            )
+            .join(Category, Category.id == HostCategory.category_id)
+            .outerjoin(HostCategoryDir, HostCategoryDir.host_category_id == HostCategory.id)
+            .where(HostCategory.host_id == host.id)
+            .group_by(HostCategory.id, Category.name)
+            .order_by(Category.name)
+        )
+        .all()
+    )
+    return [
+        {"category": name, "total": total, "up2date": int(up or 0), "stale": total - int(up or 0)}
+        for _hc_id, name, total, up in rows
+    ]
+
+
+def _stale_dirs(host: Host) -> list[str]:
+    return list(
+        db().scalars(
+            select(HostCategoryDir.path)
+            .join(HostCategory, HostCategory.id == HostCategoryDir.host_category_id)
+            .where(HostCategory.host_id == host.id, HostCategoryDir.up2date.is_(False))
+            .order_by(HostCategoryDir.path)
+            .limit(STALE_DIRS_SHOWN)
+        )
+    )
+
+
+def _items(model: Any, host: Host, order: Any) -> Sequence[Any]:
+    return db().scalars(select(model).where(model.host_id == host.id).order_by(order)).all()
+
+
+@bp.get("/hosts/<int:host_id>")
+@login_required
+def show(host_id: int) -> str:
+    host = host_for(host_id)
+    carried = {hc.category_id for hc in host.categories}
+    host_locations = db().execute(
+        select(HostLocation, Location)
+        .join(Location, Location.id == HostLocation.location_id)
+        .where(HostLocation.host_id == host.id)
+        .order_by(Location.name)
+    )
+    admin = is_admin()
+    return render_template(
+        "hosts/show.html",
+        host=host,
+        host_categories=sorted(host.categories, key=lambda hc: hc.category.name),
+        category_form=host_items.category_form(exclude=carried),
+        url_forms={hc.id: host_items.url_form(hc.id) for hc in host.categories},
+        netblocks=_items(HostNetblock, host, HostNetblock.netblock),
+        netblock_form=host_items.item_form("netblocks"),
+        peer_asns=_items(HostPeerAsn, host, HostPeerAsn.asn),
+        peer_asn_form=host_items.item_form("peer-asns") if admin else None,
+        countries=_items(HostCountryAllowed, host, HostCountryAllowed.country),
+        country_form=host_items.item_form("countries"),
+        acl_ips=_items(HostAclIp, host, HostAclIp.ip),
+        acl_form=host_items.item_form("acl-ips"),
+        host_locations=host_locations.all(),
+        location_form=host_items.item_form("locations") if admin else None,
+        summary=_dir_summary(host),
+        stale_dirs=_stale_dirs(host),
+        crawl_log=crawl_log(host.id),
+    )
