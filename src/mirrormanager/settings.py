@@ -187,6 +187,39 @@ class Settings:
     checkin_max_bytes: int = setting(
         10 << 20, help="Largest check-in (report_mirror) request accepted"
     )
+    # --- web UI --------------------------------------------------------------------------
+    web_bind: str = setting("127.0.0.1:8000", help="host:port that `serve-web` listens on")
+    web_threads: int = setting(8, help="Worker threads of `serve-web` (waitress)")
+    web_base_url: str = setting(
+        "",
+        help="Public URL of the UI, for e-mailed links and the OIDC redirect; empty: taken "
+        "from each request",
+    )
+    web_signup: bool = setting(
+        False, help="Let anyone create a local account (confirmed by e-mail)"
+    )
+    web_session_cookie_secure: bool = setting(
+        False, help="Send the session cookie over HTTPS only; set it in production"
+    )
+    web_session_hours: int = setting(12, help="A login lasts this many hours")
+    web_token_max_age_hours: int = setting(
+        24, help="E-mailed confirmation and password-reset links expire after this"
+    )
+    web_netblock_max_prefix_v4: int = setting(
+        16, help="Site admins may add public IPv4 netblocks of this prefix length or longer"
+    )
+    web_netblock_max_prefix_v6: int = setting(32, help="The same limit for IPv6 netblocks")
+    web_page_size: int = setting(50, help="Rows per page on long lists")
+    oidc_issuer: str = setting("", help="OpenID Connect provider URL; empty disables OIDC login")
+    oidc_client_id: str = setting("", help="OIDC client id registered at the provider")
+    oidc_client_secret: str = setting("", help="OIDC client secret", secret=True)
+    oidc_scopes: str = setting("openid email profile", help="Scopes asked from the provider")
+    oidc_groups_claim: str = setting(
+        "groups", help="Claim of the ID token or userinfo that lists the user's groups"
+    )
+    oidc_provider_name: str = setting(
+        "single sign-on", help="How the login page names the OIDC provider"
+    )
     admin_group: str = setting(
         "sysadmin-web", help="Members of this group see and change every site and host"
     )

@@ -15,7 +15,11 @@ from mirrormanager.cli.maintenance import (
     move_devel_to_release_command,
     move_to_archive_command,
 )
+from mirrormanager.cli.netdata import netblocks
+from mirrormanager.cli.serve_mirrorlist import serve_mirrorlist
 from mirrormanager.cli.umdl import umdl
+from mirrormanager.cli.users import user
+from mirrormanager.cli.web import serve_web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,9 +34,12 @@ cli.add_command(db)
 cli.add_command(umdl)
 cli.add_command(umdl, name="update-master-directory-list")
 cli.add_command(demo_command)
+cli.add_command(user)
+cli.add_command(serve_web)
 for command in (
     pending.snapshot,
-    pending.serve_mirrorlist,
+    serve_mirrorlist,
+    netblocks,
     pending.crawl,
     pending.report_mirror,
     move_devel_to_release_command,

@@ -29,9 +29,6 @@ snapshot = _pending(
     "Build the mirrorlist snapshot (mm2_update-mirrorlist-server).",
     "snapshot generator",
 )
-serve_mirrorlist = _pending(
-    "serve-mirrorlist", "Serve /mirrorlist and /metalink.", "mirrorlist server"
-)
 crawl = _pending("crawl", "Check mirrors against the master (mm2_crawler).", "crawler")
 report_mirror = _pending(
     "report-mirror", "Report this mirror's content (check-in client).", "check-in client"
