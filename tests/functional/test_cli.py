@@ -133,9 +133,7 @@ def test_umdl_refuses_while_another_holds_the_lock(config: Path, tmp_path: Path)
             holder.stdout.close()
 
 
-@pytest.mark.parametrize(
-    "program", ["mm2_update-mirrorlist-server", "mm2_crawler", "report_mirror"]
-)
+@pytest.mark.parametrize("program", ["mm2_crawler", "report_mirror"])
 def test_sop_commands_are_wired_and_honest(program: str) -> None:
     result = run("--version=26", "--category=Fedora Linux", program=program)
     assert result.returncode == 9
@@ -143,13 +141,13 @@ def test_sop_commands_are_wired_and_honest(program: str) -> None:
 
 
 def test_demo_builds_scans_and_reports(tmp_path: Path) -> None:
-    result = run("demo", "--dir", str(tmp_path / "demo"))
+    result = run("demo", "--dir", str(tmp_path / "demo"), "--no-serve")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Repositories (prefix, arch -> directory):" in out
     assert "fedora-41" in out and "updates-testing-f41" in out and "testing-epel9" in out
     assert "Fedora: 38, 40, 41, 42, development" in out
     assert "EPEL: 7, 9, 10.1" in out
-    again = run("demo", "--dir", str(tmp_path / "demo"))
+    again = run("demo", "--dir", str(tmp_path / "demo"), "--no-serve")
     assert again.returncode == 0, again.stderr
     assert "0 new repositories" in again.stdout

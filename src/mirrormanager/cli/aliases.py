@@ -9,6 +9,7 @@ from mirrormanager.cli.maintenance import (
     move_devel_to_release_command,
     move_to_archive_command,
 )
+from mirrormanager.cli.snapshot import snapshot as _snapshot
 from mirrormanager.cli.umdl import umdl as _umdl
 
 
@@ -17,7 +18,7 @@ def umdl() -> None:
 
 
 def update_mirrorlist_server() -> None:
-    run_cli(pending.snapshot, "mm2_update-mirrorlist-server")
+    run_cli(_snapshot, "mm2_update-mirrorlist-server")
 
 
 def crawler() -> None:

@@ -17,6 +17,7 @@ from mirrormanager.cli.maintenance import (
 )
 from mirrormanager.cli.netdata import netblocks
 from mirrormanager.cli.serve_mirrorlist import serve_mirrorlist
+from mirrormanager.cli.snapshot import snapshot
 from mirrormanager.cli.umdl import umdl
 from mirrormanager.cli.users import user
 from mirrormanager.cli.web import serve_web
@@ -37,7 +38,7 @@ cli.add_command(demo_command)
 cli.add_command(user)
 cli.add_command(serve_web)
 for command in (
-    pending.snapshot,
+    snapshot,
     serve_mirrorlist,
     netblocks,
     pending.crawl,

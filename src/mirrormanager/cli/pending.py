@@ -24,11 +24,6 @@ def _pending(name: str, help_text: str, part: str) -> click.Command:
     return command
 
 
-snapshot = _pending(
-    "snapshot",
-    "Build the mirrorlist snapshot (mm2_update-mirrorlist-server).",
-    "snapshot generator",
-)
 crawl = _pending("crawl", "Check mirrors against the master (mm2_crawler).", "crawler")
 report_mirror = _pending(
     "report-mirror", "Report this mirror's content (check-in client).", "check-in client"

@@ -1,0 +1,103 @@
+"""`mirrormanager snapshot` (= mm2_update-mirrorlist-server): build and publish the snapshot.
+
+`snapshot` alone builds (as `snapshot build` does); `snapshot show FILE` describes a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.formats import snapshot_codec
+from mirrormanager.snapshot.service import FORMATS, SnapshotFormat, build_and_publish
+from mirrormanager.snapshot.store import detect_format, load_snapshot
+
+_output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Snapshot file to publish (default: the snapshot_file setting).",
+)
+_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="native",
+    show_default=True,
+    help="native, or MirrorManager2's mirrorlist_cache.proto for its Rust mirrorlist-server.",
+)
+
+
+def _build(output: Path | None, fmt: SnapshotFormat) -> None:
+    app = app_context()
+    session = app.session()
+    try:
+        result = build_and_publish(session, app.settings, app.engine, output=output, fmt=fmt)
+    finally:
+        session.close()
+    click.echo(result.summary())
+
+
+@click.group("snapshot", invoke_without_command=True)
+@config_option
+@_output_option
+@_format_option
+@click.pass_context
+def snapshot(ctx: click.Context, output: Path | None, fmt: SnapshotFormat) -> None:
+    """Build the mirrorlist snapshot from the database and publish it atomically."""
+    if ctx.invoked_subcommand is None:
+        _build(output, fmt)
+
+
+@snapshot.command("build")
+@config_option
+@_output_option
+@_format_option
+def build_command(output: Path | None, fmt: SnapshotFormat) -> None:
+    """Build the snapshot and publish it (the previous one is kept in old/)."""
+    _build(output, fmt)
+
+
+@snapshot.command("show")
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def show_command(file: Path) -> None:
+    """Check a snapshot file (native or MirrorManager2 protobuf) and print what it holds."""
+    raw = file.read_bytes()
+    fmt = detect_format(raw)
+    click.echo(f"file: {file} ({len(raw)} bytes, format {fmt})")
+    if fmt == "native":
+        header = snapshot_codec.read_header(raw)
+        compressed = "zstd" if header.compressed else "none"
+        click.echo(
+            f"header: version {header.version}, body {header.body_length} bytes "
+            f"(compression {compressed}), sha256 {header.sha256}"
+        )
+    snap = load_snapshot(file)
+    created = dt.datetime.fromtimestamp(snap.created, dt.UTC).isoformat()
+    click.echo(f"serial: {snap.serial}\ncreated: {created}")
+    private = sum(1 for h in snap.hosts.values() if h.private)
+    protocols = Counter(u.protocol for u in snap.urls.values())
+    click.echo(f"hosts: {len(snap.hosts)} ({private} private)")
+    click.echo(
+        "urls: "
+        + str(len(snap.urls))
+        + (" (" + ", ".join(f"{p} {n}" for p, n in sorted(protocols.items())) + ")")
+        * bool(protocols)
+    )
+    carried = sum(1 for d in snap.directories.values() if d.hosts)
+    click.echo(f"directories: {len(snap.directories)} ({carried} with hosts)")
+    click.echo(
+        f"repositories: {len(snap.repositories)} ({len(snap.disabled_repositories)} disabled, "
+        f"{len(snap.repository_redirects)} redirects)"
+    )
+    click.echo(
+        f"netblocks: {sum(len(h.netblocks) for h in snap.hosts.values())} host, "
+        f"{len(snap.netblock_countries)} country overrides, {len(snap.netblock_asns)} ASN"
+    )
+    click.echo(f"embargoed countries: {', '.join(sorted(snap.embargoed_countries)) or '-'}")

@@ -1,0 +1,350 @@
+"""The native snapshot file: versioned, checksummed, compact and safe to load (no pickle).
+
+Layout (all integers big-endian)::
+
+    offset size
+         0    7  magic b"MMSNAP\\x00"
+         7    1  format version (1)
+         8    1  flags: bit 0 = body compressed with zstd
+         9    3  reserved, zero
+        12    8  serial (unsigned)
+        20    8  created, epoch seconds (signed)
+        28    8  body length in bytes (as stored, i.e. compressed when flag 0 is set)
+        36   32  sha256 of the stored body
+        68    4  crc32 of bytes 0..67 (so a damaged serial or length is caught too)
+        72    …  body
+
+The body is one msgpack map with short keys. Host sets are stored once and referenced by
+index, each as a packed array of little-endian uint32 indexes into the (host, urls) pairs
+(no Python int per member while loading): at Fedora scale many directories share a set,
+and the decoder rebuilds
+them as shared tuples, so a loaded snapshot stays small in memory too.
+"""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import struct
+import sys
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import Path
+from typing import IO, Any
+
+import msgpack
+import zstandard
+
+from mirrormanager.core.snapshot_model import (
+    FORMAT_VERSION,
+    DirectoryEntry,
+    FileDetailInfo,
+    HostInfo,
+    HostUrl,
+    Snapshot,
+)
+from mirrormanager.errors import FormatError
+
+MAGIC = b"MMSNAP\x00"
+FLAG_ZSTD = 0x01
+_HEAD = struct.Struct(">7sBB3xQqQ32s")
+_CRC = struct.Struct(">I")
+HEADER_SIZE = _HEAD.size + _CRC.size  # 72
+ZSTD_LEVEL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What a snapshot file says about itself, readable without decoding the body."""
+
+    version: int
+    serial: int
+    created: int
+    body_length: int
+    sha256: str  # hex digest of the stored body
+    compressed: bool
+
+    @property
+    def file_size(self) -> int:
+        return HEADER_SIZE + self.body_length
+
+
+def encode(snapshot: Snapshot, *, compress: bool = True) -> bytes:
+    """The snapshot as a native snapshot file."""
+    if not 0 <= snapshot.serial < 2**64:
+        raise ValueError(f"snapshot serial {snapshot.serial} does not fit in 64 unsigned bits")
+    if not -(2**63) <= snapshot.created < 2**63:
+        raise ValueError(f"snapshot creation time {snapshot.created} is out of range")
+    body = msgpack.packb(_to_plain(snapshot), use_bin_type=True)
+    flags = 0
+    if compress:
+        body = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(body)
+        flags |= FLAG_ZSTD
+    head = _HEAD.pack(
+        MAGIC,
+        FORMAT_VERSION,
+        flags,
+        snapshot.serial,
+        snapshot.created,
+        len(body),
+        hashlib.sha256(body).digest(),
+    )
+    return head + _CRC.pack(zlib.crc32(head)) + body
+
+
+def read_header(source: bytes | bytearray | memoryview | str | Path | IO[bytes]) -> Header:
+    """Parse and check the fixed header only (cheap: the body is neither read nor hashed)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        raw = bytes(source[:HEADER_SIZE])
+    elif isinstance(source, str | Path):
+        try:
+            with open(source, "rb") as fh:
+                raw = fh.read(HEADER_SIZE)
+        except OSError as exc:
+            raise FormatError(f"cannot read snapshot {source}: {exc.strerror}") from None
+    else:
+        raw = source.read(HEADER_SIZE)
+    return _parse_header(raw)
+
+
+def _parse_header(raw: bytes) -> Header:
+    if len(raw) < len(MAGIC) or raw[: len(MAGIC)] != MAGIC:
+        raise FormatError("not a MirrorManager snapshot (bad magic)")
+    if len(raw) < HEADER_SIZE:
+        raise FormatError(f"snapshot truncated: header has {len(raw)} of {HEADER_SIZE} bytes")
+    head = raw[: _HEAD.size]
+    (crc,) = _CRC.unpack_from(raw, _HEAD.size)
+    if zlib.crc32(head) != crc:
+        raise FormatError("snapshot header is corrupt (header checksum mismatch)")
+    _magic, version, flags, serial, created, length, digest = _HEAD.unpack(head)
+    if version != FORMAT_VERSION:
+        raise FormatError(
+            f"snapshot format version {version} is not supported (this build reads "
+            f"{FORMAT_VERSION})",
+            hint="run the snapshot builder and the mirrorlist servers from the same release",
+        )
+    if flags & ~FLAG_ZSTD:
+        raise FormatError(f"snapshot header has unknown flags {flags:#04x}")
+    return Header(version, serial, created, length, digest.hex(), bool(flags & FLAG_ZSTD))
+
+
+def decode(raw: bytes | bytearray | memoryview) -> Snapshot:
+    """A snapshot from a native file's bytes; anything wrong raises FormatError."""
+    header = _parse_header(bytes(raw[:HEADER_SIZE]))
+    body = memoryview(raw)[HEADER_SIZE:]
+    if len(body) < header.body_length:
+        raise FormatError(f"snapshot truncated: body has {len(body)} of {header.body_length} bytes")
+    if len(body) > header.body_length:
+        raise FormatError(f"snapshot has {len(body) - header.body_length} bytes of trailing data")
+    if hashlib.sha256(body).hexdigest() != header.sha256:
+        raise FormatError("snapshot body is corrupt (sha256 mismatch)")
+    data = bytes(body)
+    if header.compressed:
+        try:
+            data = zstandard.ZstdDecompressor().decompress(data)
+        except zstandard.ZstdError as exc:
+            raise FormatError(f"snapshot body does not decompress: {exc}") from None
+    try:
+        plain = msgpack.unpackb(data, raw=False, use_list=False, strict_map_key=False)
+        return _from_plain(plain, header)
+    except FormatError:
+        raise
+    except (msgpack.UnpackException, ValueError, TypeError, KeyError, IndexError) as exc:
+        raise FormatError(f"snapshot body is malformed: {type(exc).__name__}: {exc}") from None
+
+
+def _to_plain(s: Snapshot) -> dict[str, Any]:
+    pair_index: dict[int, int] = {}  # id(pair) -> index; the builder shares pair objects
+    pairs: list[tuple[int, tuple[int, ...]]] = []
+    set_index: dict[int, int] = {}
+    sets: list[bytes] = []
+
+    def set_members(hosts: tuple[tuple[int, tuple[int, ...]], ...]) -> bytes:
+        ids = list(map(id, hosts))
+        for pair, key in zip(hosts, ids, strict=True):
+            if key not in pair_index:  # rare: only the first time a pair is seen
+                pair_index[key] = len(pairs)
+                pairs.append(pair)
+        return _pack_u32(map(pair_index.__getitem__, ids))
+
+    directories = []
+    for entry in s.directories.values():
+        hosts = entry.hosts
+        if not hosts:
+            set_idx = -1
+        else:
+            set_idx = set_index.get(id(hosts), -1)
+            if set_idx < 0:
+                set_idx = set_index[id(hosts)] = len(sets)
+                sets.append(set_members(hosts))
+        directories.append(
+            (
+                entry.name,
+                entry.subpath,
+                set_idx,
+                entry.ordered_mirrorlist,
+                [
+                    (name, [_detail_plain(d) for d in details])
+                    for name, details in entry.files.items()
+                ],
+            )
+        )
+    return {
+        "hosts": [_host_plain(h) for h in s.hosts.values()],
+        "urls": [(u.id, u.host_id, u.url) for u in s.urls.values()],
+        "pairs": pairs,
+        "sets": sets,
+        "dirs": directories,
+        "repos": [(p, a, d) for (p, a), d in s.repositories.items()],
+        "disabled": sorted(s.disabled_repositories),
+        "repo_redirects": s.repository_redirects,
+        "continent_redirects": s.country_continent_redirects,
+        "netblock_countries": s.netblock_countries,
+        "asn_cidrs": [c for c, _ in s.netblock_asns],
+        "asn_numbers": [a for _, a in s.netblock_asns],
+        "embargoed": sorted(s.embargoed_countries),
+        "locations": {name: list(ids) for name, ids in s.locations.items()},
+    }
+
+
+def _host_plain(h: HostInfo) -> tuple[Any, ...]:
+    return (
+        h.id,
+        h.name,
+        h.country,
+        h.bandwidth,
+        h.max_connections,
+        h.private,
+        h.internet2,
+        h.internet2_clients,
+        h.asn,
+        h.asn_clients,
+        h.countries_allowed,
+        h.netblocks,
+        h.peer_asns,
+        h.locations,
+    )
+
+
+def _detail_plain(d: FileDetailInfo) -> tuple[Any, ...]:
+    return (d.timestamp, d.size, d.md5, d.sha1, d.sha256, d.sha512)
+
+
+def _from_plain(p: Any, header: Header) -> Snapshot:
+    if not isinstance(p, dict):
+        raise FormatError("snapshot body is malformed: not a map")
+    hosts = {}
+    for row in p["hosts"]:
+        (hid, name, country, bw, maxc, priv, i2, i2c, asn, asn_clients, ca, nb, peers, locs) = row
+        hosts[hid] = HostInfo(
+            id=_int(hid),
+            name=_str(name),
+            country=_str(country),
+            bandwidth=_int(bw),
+            max_connections=_int(maxc),
+            private=bool(priv),
+            internet2=bool(i2),
+            internet2_clients=bool(i2c),
+            asn=None if asn is None else _int(asn),
+            asn_clients=bool(asn_clients),
+            countries_allowed=_strs(ca),
+            netblocks=_strs(nb),
+            peer_asns=_ints(peers),
+            locations=_strs(locs),
+        )
+    urls = {_int(i): HostUrl(id=i, host_id=_int(h), url=_str(u)) for i, h, u in p["urls"]}
+    pairs = [(_int(h), _ints(u)) for h, u in p["pairs"]]
+    sets = [_pick(pairs, _unpack_u32(members)) for members in p["sets"]]
+    directories = {}
+    for name, subpath, set_idx, ordered, files in p["dirs"]:
+        if set_idx < -1:
+            raise ValueError(f"negative host set index {set_idx}")
+        directories[_str(name)] = DirectoryEntry(
+            name=name,
+            subpath=_str(subpath),
+            hosts=() if set_idx == -1 else sets[set_idx],
+            ordered_mirrorlist=bool(ordered),
+            files={
+                _str(fname): tuple(
+                    FileDetailInfo(_int(t), _int(sz), md5, sha1, sha256, sha512)
+                    for t, sz, md5, sha1, sha256, sha512 in gens
+                )
+                for fname, gens in files
+            },
+        )
+    return Snapshot(
+        serial=header.serial,
+        created=header.created,
+        hosts=hosts,
+        urls=urls,
+        directories=directories,
+        repositories={(_str(pr), _str(a)): _str(d) for pr, a, d in p["repos"]},
+        disabled_repositories=frozenset((_str(pr), _str(a)) for pr, a in p["disabled"]),
+        repository_redirects=_str_map(p["repo_redirects"]),
+        country_continent_redirects=_str_map(p["continent_redirects"]),
+        netblock_countries=_str_map(p["netblock_countries"]),
+        netblock_asns=tuple(zip(_strs(p["asn_cidrs"]), _ints(p["asn_numbers"]), strict=True)),
+        embargoed_countries=frozenset(_strs(p["embargoed"])),
+        locations={_str(k): _ints(v) for k, v in p["locations"].items()},
+    )
+
+
+def _pack_u32(values: Iterable[int]) -> bytes:
+    packed = array.array("I", values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _unpack_u32(raw: Any) -> array.array[int]:
+    if type(raw) is not bytes or len(raw) % 4:
+        raise TypeError("a host set is not a packed array of uint32")
+    packed = array.array("I")
+    packed.frombytes(raw)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed
+
+
+def _pick(pairs: list[Any], members: array.array[int]) -> tuple[Any, ...]:
+    """pairs[i] for i in members, as one tuple (itemgetter does it in C)."""
+    if not members:
+        return ()
+    if len(members) == 1:
+        return (pairs[members[0]],)
+    got: tuple[Any, ...] = itemgetter(*members)(pairs)
+    return got
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _ints(values: Iterable[Any]) -> tuple[int, ...]:
+    out = tuple(values)
+    if not all(type(v) is int for v in out):
+        raise TypeError("expected a list of integers")
+    return out
+
+
+def _strs(values: Iterable[Any]) -> tuple[str, ...]:
+    out = tuple(values)
+    if not all(type(v) is str for v in out):
+        raise TypeError("expected a list of strings")
+    return out
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise TypeError("expected a map")
+    return {_str(k): _str(v) for k, v in value.items()}

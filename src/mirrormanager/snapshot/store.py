@@ -1,0 +1,127 @@
+"""Publishing and loading snapshot files.
+
+Publication is atomic: the new file is written to a temporary file in the target folder,
+fsynced, and renamed over the old one; the folder is fsynced so the rename survives a power
+cut. The generation being replaced is first copied to ``old/`` beside the file (the SOP's
+fallback). An exclusive ``flock`` on the target folder keeps two builders - even two pointed
+at different databases - from publishing into one file at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from mirrormanager.core.snapshot_model import Snapshot
+from mirrormanager.errors import FormatError, LockHeldError
+from mirrormanager.formats import mm2_protobuf, snapshot_codec
+
+OLD_DIR = "old"
+LOCK_NAME = ".snapshot.lock"
+
+
+def detect_format(raw: bytes | bytearray | memoryview) -> str:
+    """``native`` (our magic) or ``mm2-protobuf`` (anything else is tried as protobuf)."""
+    return (
+        "native"
+        if bytes(raw[: len(snapshot_codec.MAGIC)]) == snapshot_codec.MAGIC
+        else ("mm2-protobuf")
+    )
+
+
+def decode_any(raw: bytes, *, source: str = "snapshot") -> Snapshot:
+    """Decode a native or MirrorManager2 protobuf snapshot, validating it."""
+    if not raw:
+        raise FormatError(f"{source} is empty")
+    if detect_format(raw) == "native":
+        return snapshot_codec.decode(raw)
+    return mm2_protobuf.mm2_to_snapshot(raw)
+
+
+def load_snapshot(path: str | Path) -> Snapshot:
+    """Read and validate a snapshot file of either format; FormatError names the file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot read snapshot {path}: {exc.strerror}") from None
+    try:
+        return decode_any(raw, source=str(path))
+    except FormatError as exc:
+        raise FormatError(f"{path}: {exc.message}", hint=exc.hint) from None
+
+
+def next_serial(path: str | Path, now: int) -> int:
+    """The serial after the one in ``path``'s header; the time when there is none to read."""
+    try:
+        header = snapshot_codec.read_header(Path(path))
+    except FormatError:
+        return now
+    return header.serial + 1
+
+
+@contextlib.contextmanager
+def folder_lock(target: str | Path) -> Iterator[None]:
+    """An exclusive flock on the target's folder, or LockHeldError at once."""
+    folder = Path(target).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    lock_path = folder / LOCK_NAME
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockHeldError(
+                f"another snapshot builder is publishing into {folder} (lock {lock_path})",
+                hint="wait for it to finish; the lock is released when that process exits",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(data: bytes, target: str | Path, *, keep_old: bool = True) -> Path:
+    """Atomically replace ``target`` with ``data``; the replaced file goes to ``old/``.
+
+    The caller holds :func:`folder_lock`. Returns the target path.
+    """
+    target = Path(target)
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        if keep_old and target.exists():
+            old = folder / OLD_DIR
+            old.mkdir(exist_ok=True)
+            # Copy, never move: the live file must exist at every moment for the servers.
+            shutil.copy2(target, old / f".{target.name}.tmp")
+            os.replace(old / f".{target.name}.tmp", old / target.name)
+            _fsync_dir(old)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+    return target
