@@ -1,4 +1,4 @@
-"""`mirrormanager demo`: build the demo master tree, scan it and show what was found."""
+"""`mirrormanager demo`: the whole system on a demo network, served on localhost."""
 
 from __future__ import annotations
 
@@ -16,18 +16,36 @@ from mirrormanager.cli.umdl import print_scan_summary
 from mirrormanager.db import migrate
 from mirrormanager.db.locks import job_lock
 from mirrormanager.db.models import Arch, Category, CategoryDirectory, Product, Repository, Version
+from mirrormanager.demo_mirrors import DemoMirrorServer
+from mirrormanager.demo_network import populate_demo_network
 from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.mirrorlist.app import ServerConfig
+from mirrormanager.mirrorlist.server import serve
+from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
 from mirrormanager.scanner.service import scan
+from mirrormanager.snapshot.service import build_and_publish
+
+DEMO_GEOIP = {
+    "127.0.0.0/8": "DE",  # this machine: curl from the demo's own host looks German
+    "192.0.2.0/24": "DE",
+    "198.51.100.0/24": "DE",
+    "203.0.113.0/24": "JP",
+    "2001:db8:1::/48": "US",
+    "100.64.0.0/10": "BR",
+}
 
 
-def write_demo_config(directory: Path) -> Path:
+def write_demo_config(directory: Path, *, bind: str = "127.0.0.1:8080") -> Path:
     """A settings file that points every path into the demo directory."""
     config = directory / "mirrormanager.toml"
     config.write_text(
         "# Written by `mirrormanager demo`: everything lives in this folder.\n"
         f'data_dir = "{directory}"\n'
         f'log_dir = "{directory / "log"}"\n'
-        f'master_prefix = "{directory / "master"}"\n',
+        f'master_prefix = "{directory / "master"}"\n'
+        f'geoip_database = "{directory / "GeoLite2-Country-demo.mmdb"}"\n'
+        f'mirrorlist_bind = "{bind}"\n'
+        "mirrorlist_workers = 1\n",
         encoding="utf-8",
     )
     return config
@@ -82,9 +100,36 @@ def _versions(session: Session) -> dict[str, list[str]]:
     help="Folder for the demo tree, database and settings.",
 )
 @click.option("--fresh", is_flag=True, help="Delete the folder first and start over.")
+@click.option(
+    "--serve/--no-serve",
+    default=True,
+    show_default=True,
+    help="Serve the mirrorlist and the demo mirrors until Ctrl-C.",
+)
+@click.option(
+    "--bind",
+    default="127.0.0.1:8080",
+    show_default=True,
+    help="Where the mirrorlist server listens.",
+)
+@click.option(
+    "--mirror-port",
+    type=click.IntRange(0, 65535),
+    default=8090,
+    show_default=True,
+    help="Port of the local HTTP server that plays every demo mirror.",
+)
 @click.option("--debug", is_flag=True, help="Log everything and show tracebacks.")
-def demo_command(directory: Path, fresh: bool, debug: bool) -> None:
-    """Build a demo master tree, scan it into a SQLite database and show the result."""
+def demo_command(
+    directory: Path, fresh: bool, serve: bool, bind: str, mirror_port: int, debug: bool
+) -> None:
+    """Run the whole system on a demo network: scan, mirrors, snapshot, mirrorlist server.
+
+    Builds a demo master tree, scans it into SQLite, adds a demo mirror network (sites and
+    hosts in several countries, netblocks, an ASN, a private mirror), builds the snapshot
+    and serves /metalink and /mirrorlist on localhost, with one local HTTP server playing
+    every mirror so dnf can follow the metalinks.
+    """
     directory = directory.resolve()
     if fresh and directory.exists():
         shutil.rmtree(directory)
@@ -99,8 +144,9 @@ def demo_command(directory: Path, fresh: bool, debug: bool) -> None:
             f"  {summary.directories} directories, {summary.files} files, "
             f"{len(summary.repositories)} repositories"
         )
-    config = write_demo_config(directory)
+    config = write_demo_config(directory, bind=bind)
     app = AppContext(config, debug)
+    write_country_mmdb(app.settings.geoip_database, DEMO_GEOIP)
     migrate.upgrade(app.engine)
     click.echo(
         f"database {app.settings.effective_database_url} at schema "
@@ -112,5 +158,52 @@ def demo_command(directory: Path, fresh: bool, debug: bool) -> None:
             result = scan(session, app.settings, progress=progress)
     print_scan_summary(result)
     print_inventory(session)
+    mirror_base_url = f"http://127.0.0.1:{mirror_port}"
+    added = populate_demo_network(session, app.settings, mirror_base_url=mirror_base_url)
+    click.echo(f"\ndemo mirror network: {added} new host directories marked up to date")
+    published = build_and_publish(session, app.settings, app.engine)
+    click.echo(published.summary())
     session.close()
     click.echo(f"\nsettings: {config}\nrescan: mirrormanager umdl --config {config}")
+    if serve:
+        _serve(app, DemoMirrorServer(master, port=mirror_port), bind, directory)
+
+
+def _serve(app: AppContext, mirrors: DemoMirrorServer, bind: str, directory: Path) -> None:
+    mirrors.start()
+    settings = app.settings
+    url = f"http://{bind}"
+    repo_file = directory / "demo.repo"
+    repo_file.write_text(
+        "[mirrormanager-demo]\nname=MirrorManager demo (fedora-41)\n"
+        f"metalink={url}/metalink?repo=fedora-41&arch=$basearch\ngpgcheck=0\n",
+        encoding="utf-8",
+    )
+    click.echo(
+        f"""
+demo mirrors: {mirrors.base_url}/ (every demo host's URLs point here)
+mirrorlist server: {url}  (Ctrl-C stops)
+
+try:
+  curl '{url}/mirrorlist?repo=fedora-41&arch=x86_64'
+  curl '{url}/metalink?repo=updates-released-f41&arch=x86_64'
+  curl '{url}/mirrorlist?repo=epel-9&arch=x86_64&ip=198.51.100.7'   # the private campus mirror
+  curl '{url}/mirrorlist?repo=fedora-41&arch=x86_64&country=US,JP'
+  curl '{url}/-/snapshot'
+  dnf --setopt=reposdir={directory} --repo mirrormanager-demo --releasever=41 \\
+      --installroot={directory / "dnf-root"} makecache
+"""
+    )
+    config = ServerConfig(
+        snapshot_path=settings.effective_snapshot_file,
+        geoip_path=settings.geoip_database,
+        minimum=settings.mirrorlist_minimum,
+        reload_seconds=settings.mirrorlist_reload_seconds,
+        access_log=settings.effective_access_log,
+        trusted_proxies=tuple(settings.trusted_proxies),
+        embargoed_countries=tuple(settings.embargoed_countries),
+    )
+    try:
+        serve(config, bind=bind, workers=settings.mirrorlist_workers)
+    finally:
+        mirrors.stop()
