@@ -184,6 +184,15 @@ class Settings:
     smtp_password: str = setting("", help="SMTP password", secret=True)
     email_from: str = setting("mirrormanager@localhost", help="Sender of notifications")
     admin_email: str = setting("", help="Where crawler notifications for admins go")
+    crawler_log_keep: int = setting(5, help="Older crawl logs kept per host")
+    crawler_probe_reachability: bool = setting(
+        True, help="Record whether each host answers over IPv4 and over IPv6"
+    )
+    checkin_bind: str = setting("127.0.0.1:8090", help="host:port of `serve-checkin`")
+    checkin_min_interval: float = setting(
+        60.0, help="Seconds a host must wait between two check-ins"
+    )
+    checkin_max_directories: int = setting(500_000, help="Most directories one check-in may report")
     checkin_max_bytes: int = setting(
         10 << 20, help="Largest check-in (report_mirror) request accepted"
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mirrormanager.cli import pending
+from mirrormanager.cli.checkin import report_mirror_command as _report_mirror
 from mirrormanager.cli.context import run_cli
+from mirrormanager.cli.crawl import crawl_command as _crawl
 from mirrormanager.cli.maintenance import (
     emergency_expire_repo_command,
     move_devel_to_release_command,
@@ -22,7 +23,7 @@ def update_mirrorlist_server() -> None:
 
 
 def crawler() -> None:
-    run_cli(pending.crawl, "mm2_crawler")
+    run_cli(_crawl, "mm2_crawler")
 
 
 def move_devel_to_release() -> None:
@@ -38,4 +39,4 @@ def emergency_expire_repo() -> None:
 
 
 def report_mirror() -> None:
-    run_cli(pending.report_mirror, "report_mirror")
+    run_cli(_report_mirror, "report_mirror")

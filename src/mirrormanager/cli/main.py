@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from mirrormanager import __version__
-from mirrormanager.cli import pending
+from mirrormanager.cli.checkin import report_mirror_command, serve_checkin
 from mirrormanager.cli.config import config
 from mirrormanager.cli.context import config_option, run_cli
+from mirrormanager.cli.crawl import crawl_command, propagation_command
 from mirrormanager.cli.db import db
 from mirrormanager.cli.demo import demo_command
 from mirrormanager.cli.maintenance import (
@@ -41,8 +42,10 @@ for command in (
     snapshot,
     serve_mirrorlist,
     netblocks,
-    pending.crawl,
-    pending.report_mirror,
+    crawl_command,
+    propagation_command,
+    serve_checkin,
+    report_mirror_command,
     move_devel_to_release_command,
     move_to_archive_command,
     emergency_expire_repo_command,

@@ -1,0 +1,87 @@
+"""`mirrormanager serve-checkin` (the check-in endpoint) and `report-mirror` (its client)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mirrormanager.checkin.client import (
+    DEFAULT_CONFIG,
+    category_counts,
+    dumps_for_humans,
+    report_mirror,
+)
+from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.db.migrate import require_current
+from mirrormanager.db.session import make_session_factory
+from mirrormanager.errors import ConfigError
+
+
+def _bind(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"--bind {value!r} must be host:port")
+    return host.strip("[]"), int(port)
+
+
+@click.command("serve-checkin")
+@config_option
+@click.option("--bind", default="127.0.0.1:8090", show_default=True, help="host:port to listen on.")
+@click.option(
+    "--min-interval",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds a host must wait between two check-ins.",
+)
+def serve_checkin(bind: str, min_interval: float) -> None:
+    """Serve the report_mirror check-in endpoint (/xmlrpc and /api/checkin)."""
+    import uvicorn
+
+    from mirrormanager.checkin.app import create_app
+
+    app = app_context()
+    settings = app.settings
+    host, port = _bind(bind)
+    require_current(app.engine)
+    asgi = create_app(
+        make_session_factory(app.engine),
+        max_bytes=settings.checkin_max_bytes,
+        min_interval=min_interval,
+    )
+    uvicorn.run(asgi, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+@click.command("report-mirror")
+@click.option(
+    "-c",
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="report_mirror.conf (MirrorManager2's format).",
+)
+@click.option("-n", "--no-send", "--dry-run", "dry_run", is_flag=True, help="Print, do not send.")
+@click.option(
+    "--exclude-from",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="File of substrings; matching directories are not reported.",
+)
+@click.option("--server", default=None, help="Override [global] server.")
+@click.option("-d", "--debug", is_flag=True, help="Print the whole document.")
+def report_mirror_command(
+    config: Path, dry_run: bool, exclude_from: Path | None, server: str | None, debug: bool
+) -> None:
+    """Report this mirror's directories to MirrorManager (private mirrors)."""
+    document, reply = report_mirror(
+        config, dry_run=dry_run, exclude_from=exclude_from, server=server
+    )
+    if dry_run or debug:
+        click.echo(dumps_for_humans(document))
+    for name, count in category_counts(document):
+        click.echo(f"{name}: {count} directories", err=True)
+    if reply is not None:
+        click.echo(reply)

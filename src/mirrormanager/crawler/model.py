@@ -1,0 +1,151 @@
+"""Plain data the crawler passes around: what to check, the options, and what came out.
+
+Plans are built from the database before any network I/O and are not ORM objects, so the
+crawl itself never touches a session; results go back in one transaction per host.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from mirrormanager.crawler.compare import MasterFile, RepomdGeneration, Verdict
+from mirrormanager.errors import MirrorManagerError
+
+
+class CrawlError(MirrorManagerError):
+    """A mirror could not be crawled over one URL; carries the URL and the reason."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class DirPlan:
+    """A master directory of a category, as the crawler needs it."""
+
+    directory_id: int
+    path: str  # relative to the category top directory, "" for the top itself
+    files: tuple[MasterFile, ...]
+    repomd: tuple[RepomdGeneration, ...] = ()  # newest first; only for repodata directories
+
+    @property
+    def is_repodata(self) -> bool:
+        return bool(self.repomd)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryPlan:
+    """One category a host carries, with its URLs in the order they will be tried."""
+
+    host_category_id: int
+    category_id: int
+    name: str
+    urls: tuple[str, ...]
+    always_up2date: bool
+    dirs: tuple[DirPlan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HostPlan:
+    id: int
+    name: str
+    site: str
+    max_connections: int
+    categories: tuple[CategoryPlan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOptions:
+    """Everything that bounds and shapes one crawl run (from settings and the command line)."""
+
+    concurrency: int = 32
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    host_timeout: float = 7200.0  # seconds, per host
+    max_response_bytes: int = 64 << 20
+    protocol: str = "auto"
+    cross_host_redirects: bool = False
+    rsync_args: tuple[str, ...] = ("--no-motd", "--timeout=600")
+    repodata_only: bool = False
+    auto_disable: int = 4
+    alternate_window: int = 4 * 86400  # seconds a replaced repomd.xml is still acceptable
+    log_dir: Path | None = None
+    log_keep: int = 5
+    debug: bool = False
+    record_propagation: bool = True
+    now: int | None = None  # the clock for the alternate window; None = the real time
+    probe_reachability: bool = False  # one TCP connect per IP family to each host
+    # Propagation run: fetch repomd.xml, record PropagationStat, store nothing per host.
+    propagation_only: bool = False
+
+
+class HostStatus(enum.Enum):
+    OK = "ok"  # at least one category judged (or all always_up2date)
+    FAILED = "failed"  # no category could be crawled
+    TIMEOUT = "timeout"  # the host's total time limit ran out
+    UNKNOWN = "unknown"  # nothing to judge (no categories); counters untouched
+
+
+# PropagationStat bucket of a repodata directory: current, one_behind, older or failed.
+RepomdObservation = str
+
+
+@dataclass(slots=True)
+class CategoryOutcome:
+    plan: CategoryPlan
+    ok: bool = False
+    url: str | None = None
+    error: str | None = None
+    verdicts: dict[int, Verdict] = field(default_factory=dict)
+    complete: bool = False  # every readable directory judged (not a repodata-only crawl)
+    repomd: dict[int, RepomdObservation] = field(default_factory=dict)  # by directory id
+
+
+@dataclass(slots=True)
+class HostOutcome:
+    host: HostPlan
+    status: HostStatus = HostStatus.UNKNOWN
+    reason: str | None = None
+    categories: list[CategoryOutcome] = field(default_factory=list)
+    requests: int = 0
+    started: float = 0.0  # epoch seconds
+    seconds: float = 0.0
+    log: list[str] = field(default_factory=list)
+    reachable: tuple[bool | None, bool | None] | None = None  # (IPv4, IPv6) when probed
+
+    @property
+    def stale_dirs(self) -> int:
+        return sum(1 for c in self.categories if c.ok for v in c.verdicts.values() if v is False)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCheck:
+    """What a connector found for one category over one URL."""
+
+    verdicts: dict[int, Verdict]
+    repomd: dict[int, RepomdObservation]
+
+
+class HostLog(Protocol):
+    def __call__(self, level: str, message: str) -> None: ...
+
+
+class Connector(Protocol):
+    """Checks the directories of one category on one mirror over one URL.
+
+    Raises CrawlError when the URL cannot be crawled at all (refused, TLS, garbage, too
+    large, too slow); per-directory trouble becomes a ``None`` verdict instead.
+    """
+
+    requests: int
+
+    async def check(
+        self, url: str, dirs: tuple[DirPlan, ...], options: CrawlOptions, log: HostLog
+    ) -> CategoryCheck: ...
+
+    async def aclose(self) -> None: ...

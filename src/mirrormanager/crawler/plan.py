@@ -1,0 +1,209 @@
+"""From the database to crawl plans: which hosts, which categories, which directories.
+
+Directory plans are read once per category and shared by every host carrying it, so the
+crawl's memory grows with the master tree, not with hosts x directories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import Session
+
+from mirrormanager.crawler.compare import RepomdGeneration, master_files
+from mirrormanager.crawler.model import CategoryPlan, DirPlan, HostPlan
+from mirrormanager.db.models import (
+    Category,
+    CategoryDirectory,
+    Directory,
+    FileDetail,
+    Host,
+    HostCategory,
+    HostCategoryUrl,
+    Repository,
+    Site,
+)
+from mirrormanager.errors import ConfigError
+
+_AUTO_ORDER = ("rsync", "https", "http")
+# Repodata-only crawls want repomd.xml hashes, which only http(s) gives.
+_REPODATA_ORDER = ("https", "http", "rsync")
+
+
+@dataclass(frozen=True, slots=True)
+class HostSelection:
+    start_id: int | None = None  # inclusive
+    stop_id: int | None = None  # exclusive, as mm2_crawler's --stopid
+    shard: tuple[int, int] | None = None  # (K, N): hosts with id % N == K - 1
+    names: tuple[str, ...] = ()
+    include_private: bool = False
+    categories: tuple[str, ...] = ()
+    embargoed_countries: tuple[str, ...] = ()
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` (1 <= K <= N) as a tuple; anything else is a ConfigError."""
+    try:
+        k, n = (int(part) for part in text.split("/", 1))
+    except ValueError:
+        raise ConfigError(f"shard {text!r} is not K/N, e.g. 1/2") from None
+    if not 1 <= k <= n:
+        raise ConfigError(f"shard {text!r}: K must be between 1 and N")
+    return k, n
+
+
+def order_urls(urls: Sequence[str], protocol: str, *, repodata_only: bool) -> tuple[str, ...]:
+    """URLs in the order to try them: rsync > https > http, or only the forced protocol."""
+    if protocol not in ("auto", *_AUTO_ORDER):
+        raise ConfigError(f"crawler_protocol {protocol!r} must be auto, rsync, https or http")
+    order: tuple[str, ...] = _REPODATA_ORDER if repodata_only else _AUTO_ORDER
+    if protocol != "auto":
+        order = (protocol,)
+    ranked = [
+        (order.index(scheme), url)
+        for url in urls
+        if (scheme := url.partition("://")[0].lower()) in order
+    ]
+    return tuple(url for _, url in sorted(ranked, key=lambda pair: pair[0]))
+
+
+def select_hosts(session: Session, selection: HostSelection) -> list[Host]:
+    """Active hosts (plus hosts the crawler itself disabled, so a good crawl can re-enable
+    them), public unless asked otherwise, slowest first as MirrorManager2 orders them."""
+    stmt = (
+        select(Host)
+        .join(Site, Host.site_id == Site.id)
+        .where(
+            Host.admin_active,
+            Site.admin_active,
+            Site.user_active,
+            or_(Host.user_active, Host.disabled_by_crawler),
+        )
+    )
+    if not selection.include_private:
+        stmt = stmt.where(Host.private == false(), Site.private == false())
+    if selection.embargoed_countries:
+        stmt = stmt.where(Host.country.not_in([c.upper() for c in selection.embargoed_countries]))
+    if selection.start_id is not None:
+        stmt = stmt.where(Host.id >= selection.start_id)
+    if selection.stop_id:
+        stmt = stmt.where(Host.id < selection.stop_id)
+    if selection.shard is not None:
+        k, n = selection.shard
+        stmt = stmt.where(Host.id % n == k - 1)
+    if selection.names:
+        stmt = stmt.where(Host.name.in_(selection.names))
+    stmt = stmt.order_by(Host.last_crawl_duration.desc().nulls_first(), Host.id)
+    return list(session.scalars(stmt))
+
+
+def repodata_directories(session: Session, prefixes: Sequence[str]) -> set[int]:
+    """Ids of the repodata directories of the repositories with these prefixes (repo ids)."""
+    names = session.scalars(
+        select(Directory.name)
+        .join(Repository, Repository.directory_id == Directory.id)
+        .where(Repository.prefix.in_(prefixes))
+    ).all()
+    if not names:
+        raise ConfigError(f"no repository has the prefix {', '.join(prefixes)}")
+    wanted = [f"{name}/repodata" for name in names]
+    return set(session.scalars(select(Directory.id).where(Directory.name.in_(wanted))))
+
+
+class PlanBuilder:
+    """Builds HostPlans, caching each category's directory plans."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        protocol: str = "auto",
+        repodata_only: bool = False,
+        repositories: Sequence[str] = (),
+    ) -> None:
+        self.session = session
+        self.protocol = protocol
+        self.repodata_only = repodata_only
+        self.only: set[int] | None = (
+            repodata_directories(session, repositories) if repositories else None
+        )
+        self._dirs: dict[int, tuple[DirPlan, ...]] = {}
+
+    def host(self, host: Host, categories: Sequence[str] = ()) -> HostPlan | None:
+        """The plan of one host, or None when it carries none of the wanted categories."""
+        stmt = (
+            select(HostCategory, Category)
+            .join(Category, HostCategory.category_id == Category.id)
+            .where(HostCategory.host_id == host.id)
+            .order_by(Category.name)
+        )
+        if categories:
+            stmt = stmt.where(Category.name.in_(categories))
+        plans = []
+        for hc, category in self.session.execute(stmt):
+            urls = self.session.scalars(
+                select(HostCategoryUrl.url).where(HostCategoryUrl.host_category_id == hc.id)
+            ).all()
+            plans.append(
+                CategoryPlan(
+                    host_category_id=hc.id,
+                    category_id=category.id,
+                    name=category.name,
+                    urls=order_urls(urls, self.protocol, repodata_only=self.repodata_only),
+                    always_up2date=hc.always_up2date,
+                    dirs=() if hc.always_up2date else self.directories(category),
+                )
+            )
+        if not plans:
+            return None
+        return HostPlan(
+            id=host.id,
+            name=host.name,
+            site=host.site.name,
+            max_connections=max(1, host.max_connections or 1),
+            categories=tuple(plans),
+        )
+
+    def directories(self, category: Category) -> tuple[DirPlan, ...]:
+        cached = self._dirs.get(category.id)
+        if cached is not None:
+            return cached
+        topdir = category.topdir.name if category.topdir is not None else ""
+        linked = (
+            select(CategoryDirectory.directory_id)
+            .where(CategoryDirectory.category_id == category.id)
+            .scalar_subquery()
+        )
+        history: dict[int, list[RepomdGeneration]] = {}
+        details = self.session.execute(
+            select(FileDetail.directory_id, FileDetail.sha256, FileDetail.timestamp)
+            .where(FileDetail.filename == "repomd.xml", FileDetail.directory_id.in_(linked))
+            .order_by(FileDetail.directory_id, FileDetail.timestamp.desc(), FileDetail.id.desc())
+        )
+        for directory_id, sha256, timestamp in details:
+            if sha256:
+                history.setdefault(directory_id, []).append(RepomdGeneration(sha256, timestamp))
+        rows = self.session.execute(
+            select(Directory.id, Directory.name, Directory.files)
+            .join(CategoryDirectory, CategoryDirectory.directory_id == Directory.id)
+            .where(CategoryDirectory.category_id == category.id, Directory.readable)
+            .order_by(Directory.name)
+        )
+        plans = []
+        for directory_id, name, files in rows:
+            if name == topdir:
+                path = ""
+            elif topdir and name.startswith(topdir + "/"):
+                path = name[len(topdir) + 1 :]
+            elif not topdir:
+                path = name
+            else:
+                continue  # linked to the category but outside its top directory
+            is_repodata = path == "repodata" or path.endswith("/repodata")
+            repomd = tuple(history.get(directory_id, ())) if is_repodata else ()
+            if self.only is None or directory_id in self.only:
+                plans.append(DirPlan(directory_id, path, master_files(files), repomd))
+        self._dirs[category.id] = result = tuple(plans)
+        return result

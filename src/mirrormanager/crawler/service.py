@@ -1,0 +1,419 @@
+"""The crawl: plan from the database, check hosts concurrently, store each host at once.
+
+Concurrency is bounded by ``options.concurrency`` hosts at a time and, within a host, by
+its ``max_connections``; every host has a total time limit, so one hung mirror costs at
+most that. Each host's result is written in one transaction as soon as it finishes; the
+write is synchronous inside the event loop, so cancelling the crawl (Ctrl-C, SIGTERM)
+can never stop it half-way: every host is either fully updated or untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from mirrormanager.crawler.hostlog import HostLogBuffer, write_host_log
+from mirrormanager.crawler.http import ClientFactory, HttpConnector, default_client
+from mirrormanager.crawler.model import (
+    CategoryOutcome,
+    Connector,
+    CrawlError,
+    CrawlOptions,
+    HostOutcome,
+    HostPlan,
+    HostStatus,
+)
+from mirrormanager.crawler.notify import notify_disabled
+from mirrormanager.crawler.plan import HostSelection, PlanBuilder, select_hosts
+from mirrormanager.crawler.propagation import count_buckets, merge_counts, write_propagation
+from mirrormanager.crawler.reach import probe
+from mirrormanager.crawler.rsync import RsyncConnector
+from mirrormanager.crawler.store import StoreResult, store_outcome
+from mirrormanager.db.models import Host, SiteAdmin, User
+from mirrormanager.logging import get_logger
+
+log = get_logger(__name__)
+
+# Progress callback: (hosts done, hosts total, hosts failed).
+Progress = Callable[[int, int, int], None]
+
+
+@dataclass(slots=True)
+class HostLine:
+    host_id: int
+    name: str
+    status: str
+    reason: str | None
+    seconds: float
+    requests: int
+    stale: int
+    stored: bool
+    disabled: bool = False
+    reenabled: bool = False
+
+
+@dataclass(slots=True)
+class CrawlSummary:
+    total: int = 0
+    hosts: list[HostLine] = field(default_factory=list)
+    interrupted: bool = False
+    not_started: int = 0
+    abandoned: int = 0  # in progress when interrupted; left untouched
+    propagation_rows: int = 0
+    seconds: float = 0.0
+    plan_seconds: float = 0.0  # reading hosts and directories before the first request
+
+    def count(self, status: str) -> int:
+        return sum(1 for h in self.hosts if h.status == status)
+
+    @property
+    def disabled(self) -> list[str]:
+        return [h.name for h in self.hosts if h.disabled]
+
+    @property
+    def stale_dirs(self) -> int:
+        return sum(h.stale for h in self.hosts)
+
+    @property
+    def requests(self) -> int:
+        return sum(h.requests for h in self.hosts)
+
+    @property
+    def not_stored(self) -> list[str]:
+        return [h.name for h in self.hosts if not h.stored]
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and not self.not_stored
+
+
+def crawl(
+    session: Session,
+    settings: Any,
+    selection: HostSelection,
+    options: CrawlOptions,
+    *,
+    client_factory: ClientFactory = default_client,
+    progress: Progress | None = None,
+    repositories: Sequence[str] = (),
+) -> CrawlSummary:
+    """Crawl the selected hosts and store their verdicts; see the module docstring.
+
+    ``repositories`` (repo prefixes such as ``updates-released-f41``) limits the crawl to
+    those repositories' repodata directories.
+    """
+    started = time.monotonic()
+    if repositories and not options.repodata_only:
+        # Only repodata directories are planned: a "complete" crawl would mark every other
+        # directory's row stale.
+        options = dataclasses.replace(options, repodata_only=True)
+    builder = PlanBuilder(
+        session,
+        protocol=options.protocol,
+        repodata_only=options.repodata_only or options.propagation_only,
+        repositories=repositories,
+    )
+    plans = [
+        plan
+        for host in select_hosts(session, selection)
+        if (plan := builder.host(host, selection.categories)) is not None
+    ]
+    session.commit()  # end the read transaction; writes come one host at a time
+    runner = _Runner(session, settings, options, client_factory, progress, len(plans))
+    planned = time.monotonic() - started
+    log.info(
+        "crawl started",
+        hosts=len(plans),
+        concurrency=options.concurrency,
+        plan_seconds=round(planned, 2),
+    )
+    summary = asyncio.run(runner.run(plans))
+    summary.plan_seconds = planned
+    summary.seconds = time.monotonic() - started
+    runner.notify()
+    if options.record_propagation and not summary.interrupted and runner.propagation:
+        at = dt.datetime.fromtimestamp(options.now or time.time(), dt.UTC)
+        try:
+            summary.propagation_rows = write_propagation(session, runner.propagation, at)
+        except SQLAlchemyError as exc:
+            session.rollback()
+            log.error("propagation not recorded", error=str(exc))
+    log.info(
+        "crawl finished",
+        hosts=summary.total,
+        ok=summary.count("ok"),
+        failed=summary.count("failed") + summary.count("timeout"),
+        disabled=len(summary.disabled),
+        stale_dirs=summary.stale_dirs,
+        requests=summary.requests,
+        interrupted=summary.interrupted,
+        seconds=round(summary.seconds, 1),
+    )
+    return summary
+
+
+class _Runner:
+    def __init__(
+        self,
+        session: Session,
+        settings: Any,
+        options: CrawlOptions,
+        client_factory: ClientFactory,
+        progress: Progress | None,
+        total: int,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.options = options
+        self.client_factory = client_factory
+        self.progress = progress
+        self.summary = CrawlSummary(total=total)
+        # Only the per-repository counts outlive a host: verdicts go once stored, so memory
+        # does not grow with hosts x directories.
+        self.propagation: dict[int, Counter[str]] = {}
+        self.disabled: list[tuple[HostPlan, str]] = []
+        self._failed = 0
+
+    def notify(self) -> None:
+        for host, reason in self.disabled:
+            notify_disabled(
+                self.settings,
+                host_name=host.name,
+                site_name=host.site,
+                host_id=host.id,
+                reason=reason,
+                recipients=_recipients(self.session, host.id),
+            )
+
+    async def run(self, plans: list[HostPlan]) -> CrawlSummary:
+        slots = asyncio.Semaphore(max(1, self.options.concurrency))
+        started: set[int] = set()
+
+        async def guarded(plan: HostPlan) -> None:
+            async with slots:
+                started.add(plan.id)
+                try:
+                    outcome = await crawl_host(plan, self.options, self.client_factory)
+                    self._finish(outcome)  # synchronous: cannot be cancelled half-way
+                except Exception as exc:  # a bug must not end the other hosts' crawl
+                    log.exception("host crawl crashed", host=plan.name, error=repr(exc))
+                    self.summary.hosts.append(
+                        HostLine(plan.id, plan.name, "error", repr(exc), 0.0, 0, 0, False)
+                    )
+
+        tasks = [asyncio.ensure_future(guarded(plan)) for plan in plans]
+        with _interrupts(tasks, self.summary):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self.summary.interrupted:
+            finished = {h.host_id for h in self.summary.hosts}
+            self.summary.abandoned = len(started - finished)
+            self.summary.not_started = len(plans) - len(started)
+            log.warning(
+                "crawl interrupted",
+                stored=len(finished),
+                abandoned_untouched=self.summary.abandoned,
+                not_started=self.summary.not_started,
+            )
+        return self.summary
+
+    def _finish(self, outcome: HostOutcome) -> None:
+        finished = dt.datetime.fromtimestamp(outcome.started + outcome.seconds, dt.UTC)
+        stored = True
+        result = StoreResult()
+        try:
+            if not self.options.propagation_only:
+                result = store_outcome(self.session, outcome, self.options, finished)
+        except SQLAlchemyError as exc:
+            stored = False
+            outcome.log.append(f"results not stored: {exc}")
+            log.error("host results not stored", host=outcome.host.name, error=str(exc))
+        if stored:
+            merge_counts(self.propagation, count_buckets([outcome]))
+        self._write_log(outcome)
+        if result.disabled:
+            # Mail is sent after the crawl: SMTP must not stall the event loop.
+            self.disabled.append((outcome.host, result.reason or ""))
+        if result.reenabled:
+            log.info("host re-enabled by crawler", host=outcome.host.name)
+        if outcome.status in (HostStatus.FAILED, HostStatus.TIMEOUT):
+            self._failed += 1
+        line = HostLine(
+            host_id=outcome.host.id,
+            name=outcome.host.name,
+            status=outcome.status.value,
+            reason=outcome.reason,
+            seconds=outcome.seconds,
+            requests=outcome.requests,
+            stale=outcome.stale_dirs,
+            stored=stored,
+            disabled=result.disabled,
+            reenabled=result.reenabled,
+        )
+        self.summary.hosts.append(line)
+        log.info(
+            "host crawled",
+            host=line.name,
+            host_id=line.host_id,
+            status=line.status,
+            reason=line.reason,
+            seconds=round(line.seconds, 2),
+            requests=line.requests,
+            stale_dirs=line.stale,
+        )
+        for category in outcome.categories:
+            category.verdicts, category.repomd = {}, {}
+        if self.progress is not None:
+            self.progress(len(self.summary.hosts), self.summary.total, self._failed)
+
+    def _write_log(self, outcome: HostOutcome) -> None:
+        if self.options.log_dir is None or self.options.propagation_only:
+            return
+        try:
+            write_host_log(
+                self.options.log_dir,
+                outcome.host.id,
+                "\n".join(outcome.log) + "\n",
+                keep=self.options.log_keep,
+            )
+        except OSError as exc:
+            log.warning("crawl log not written", host=outcome.host.name, error=str(exc))
+
+
+def _recipients(session: Session, host_id: int) -> list[str]:
+    host = session.get(Host, host_id)
+    if host is None:
+        return []
+    emails = session.scalars(
+        select(User.email)
+        .join(SiteAdmin, SiteAdmin.user_id == User.id)
+        .where(SiteAdmin.site_id == host.site_id)
+    ).all()
+    return [e for e in (host.robot_email, *emails) if e]
+
+
+@contextlib.contextmanager
+def _interrupts(tasks: Sequence[asyncio.Future[None]], summary: CrawlSummary) -> Iterator[None]:
+    """On SIGINT/SIGTERM cancel every host still running; finished hosts stay stored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+
+    def stop(signum: int) -> None:
+        summary.interrupted = True
+        log.warning("signal received, stopping the crawl", signal=signal.Signals(signum).name)
+        for task in tasks:
+            task.cancel()
+
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop, signum)
+            installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+async def crawl_host(
+    plan: HostPlan, options: CrawlOptions, client_factory: ClientFactory = default_client
+) -> HostOutcome:
+    """Check every category of one host within its time limit; never raises CrawlError."""
+    hostlog = HostLogBuffer(debug=options.debug)
+    outcome = HostOutcome(host=plan, started=time.time())
+    outcome.categories = [CategoryOutcome(plan=category) for category in plan.categories]
+    connectors: dict[str, Connector] = {}
+    clock = time.monotonic()
+    hostlog("INFO", f"crawling {plan.name} (host {plan.id}, site {plan.site})")
+    try:
+        async with asyncio.timeout(options.host_timeout):
+            for category in outcome.categories:
+                await _crawl_category(plan, category, options, connectors, client_factory, hostlog)
+            urls = [url for c in plan.categories if not c.always_up2date for url in c.urls]
+            if options.probe_reachability and urls:
+                outcome.reachable = await probe(urls[0], options.connect_timeout)
+                hostlog("INFO", f"reachable over IPv4: {outcome.reachable[0]}, "
+                        f"IPv6: {outcome.reachable[1]}")  # fmt: skip
+    except TimeoutError:
+        outcome.status = HostStatus.TIMEOUT
+        outcome.reason = f"host time limit of {options.host_timeout:g} s exceeded"
+    finally:
+        for connector in connectors.values():
+            with contextlib.suppress(Exception):
+                await connector.aclose()
+        outcome.requests = sum(c.requests for c in connectors.values())
+        outcome.seconds = time.monotonic() - clock
+    if outcome.status is not HostStatus.TIMEOUT:
+        if not outcome.categories:
+            outcome.status, outcome.reason = HostStatus.UNKNOWN, "no categories"
+        elif any(c.ok for c in outcome.categories):
+            outcome.status = HostStatus.OK
+        else:
+            outcome.status = HostStatus.FAILED
+            outcome.reason = "; ".join(
+                f"{c.plan.name}: {c.error}" for c in outcome.categories if c.error
+            )
+    hostlog(
+        "INFO" if outcome.status is HostStatus.OK else "ERROR",
+        f"finished: {outcome.status.value}"
+        + (f" ({outcome.reason})" if outcome.reason else "")
+        + f", {outcome.requests} requests, {outcome.seconds:.1f} s",
+    )
+    outcome.log = hostlog.text().splitlines()
+    return outcome
+
+
+async def _crawl_category(
+    host: HostPlan,
+    outcome: CategoryOutcome,
+    options: CrawlOptions,
+    connectors: dict[str, Connector],
+    client_factory: ClientFactory,
+    hostlog: HostLogBuffer,
+) -> None:
+    plan = outcome.plan
+    if plan.always_up2date:
+        outcome.ok = True
+        hostlog("INFO", f"{plan.name}: always up to date, not crawled")
+        return
+    if not plan.urls:
+        outcome.error = "no rsync, https or http URL"
+        hostlog("ERROR", f"{plan.name}: {outcome.error}")
+        return
+    errors = []
+    for url in plan.urls:
+        kind = "rsync" if url.startswith("rsync://") else "http"
+        if kind not in connectors:
+            connectors[kind] = (
+                RsyncConnector()
+                if kind == "rsync"
+                else HttpConnector(client_factory(host, options), host)
+            )
+        try:
+            check = await connectors[kind].check(url, plan.dirs, options, hostlog)
+        except CrawlError as exc:
+            errors.append(str(exc))
+            hostlog("ERROR", f"{plan.name}: {exc}")
+            continue
+        outcome.ok, outcome.url, outcome.error = True, url, None
+        outcome.verdicts, outcome.repomd = check.verdicts, check.repomd
+        outcome.complete = not options.repodata_only
+        stale = sum(1 for v in check.verdicts.values() if v is False)
+        hostlog("INFO", f"{plan.name}: {len(check.verdicts)} directories via {url}, {stale} stale")
+        return
+    outcome.error = "; ".join(errors)
