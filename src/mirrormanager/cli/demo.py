@@ -115,7 +115,7 @@ def _versions(session: Session) -> dict[str, list[str]]:
 @click.option(
     "--mirror-port",
     type=click.IntRange(0, 65535),
-    default=8090,
+    default=8088,
     show_default=True,
     help="Port of the local HTTP server that plays every demo mirror.",
 )
