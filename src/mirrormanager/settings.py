@@ -229,6 +229,16 @@ class Settings:
     oidc_provider_name: str = setting(
         "single sign-on", help="How the login page names the OIDC provider"
     )
+    # --- public pages and statistics ------------------------------------------------------
+    stats_keep_days: int = setting(
+        400, help="Days of daily statistics and propagation history kept by `stats expire`"
+    )
+    public_cache_seconds: int = setting(
+        43200, help="How long public pages are cached (server cache and Cache-Control max-age)"
+    )
+    public_cache_check_seconds: float = setting(
+        10.0, help="How often the public page cache checks the database for a data change"
+    )
     admin_group: str = setting(
         "sysadmin-web", help="Members of this group see and change every site and host"
     )

@@ -16,9 +16,11 @@ from mirrormanager.cli.maintenance import (
     move_devel_to_release_command,
     move_to_archive_command,
 )
+from mirrormanager.cli.map import map_command
 from mirrormanager.cli.netdata import netblocks
 from mirrormanager.cli.serve_mirrorlist import serve_mirrorlist
 from mirrormanager.cli.snapshot import snapshot
+from mirrormanager.cli.stats import stats
 from mirrormanager.cli.umdl import umdl
 from mirrormanager.cli.users import user
 from mirrormanager.cli.web import serve_web
@@ -38,6 +40,8 @@ cli.add_command(umdl, name="update-master-directory-list")
 cli.add_command(demo_command)
 cli.add_command(user)
 cli.add_command(serve_web)
+cli.add_command(stats)
+cli.add_command(map_command)
 for command in (
     snapshot,
     serve_mirrorlist,
