@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
+import threading
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import func, select
@@ -24,6 +27,8 @@ from mirrormanager.mirrorlist.server import serve
 from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
 from mirrormanager.scanner.service import scan
 from mirrormanager.snapshot.service import build_and_publish
+from mirrormanager.web import accounts
+from mirrormanager.web.demo import create_demo_accounts
 
 DEMO_GEOIP = {
     "127.0.0.0/8": "DE",  # this machine: curl from the demo's own host looks German
@@ -119,9 +124,21 @@ def _versions(session: Session) -> dict[str, list[str]]:
     show_default=True,
     help="Port of the local HTTP server that plays every demo mirror.",
 )
+@click.option(
+    "--web-bind",
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="Where the admin UI and public pages listen.",
+)
 @click.option("--debug", is_flag=True, help="Log everything and show tracebacks.")
 def demo_command(
-    directory: Path, fresh: bool, serve: bool, bind: str, mirror_port: int, debug: bool
+    directory: Path,
+    fresh: bool,
+    serve: bool,
+    bind: str,
+    mirror_port: int,
+    web_bind: str,
+    debug: bool,
 ) -> None:
     """Run the whole system on a demo network: scan, mirrors, snapshot, mirrorlist server.
 
@@ -163,14 +180,50 @@ def demo_command(
     click.echo(f"\ndemo mirror network: {added} new host directories marked up to date")
     published = build_and_publish(session, app.settings, app.engine)
     click.echo(published.summary())
+    logins = demo_logins(session, app.settings.admin_group)
     session.close()
     click.echo(f"\nsettings: {config}\nrescan: mirrormanager umdl --config {config}")
     if serve:
-        _serve(app, DemoMirrorServer(master, port=mirror_port), bind, directory)
+        _serve(app, DemoMirrorServer(master, port=mirror_port), bind, directory, web_bind, logins)
 
 
-def _serve(app: AppContext, mirrors: DemoMirrorServer, bind: str, directory: Path) -> None:
+def demo_logins(session: Session, admin_group: str) -> list[tuple[str, str, str]]:
+    """(user, password, role) of the demo accounts; passwords are new on every run."""
+    logins = []
+    for account in create_demo_accounts(session, admin_group):
+        password = account.password
+        if password is None:
+            password = secrets.token_urlsafe(9)
+            user = accounts.find_user(session, account.username)
+            assert user is not None
+            accounts.set_password(user, password)
+        logins.append((account.username, password, account.role))
+    session.commit()
+    return logins
+
+
+def _start_web(app: AppContext, web_bind: str) -> Any:
+    """The admin UI and public pages on a waitress server in a background thread."""
+    from waitress.server import create_server
+
+    from mirrormanager.web.app import create_app
+
+    host, _, port = web_bind.rpartition(":")
+    server = create_server(create_app(app.settings), host=host, port=int(port), threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server
+
+
+def _serve(
+    app: AppContext,
+    mirrors: DemoMirrorServer,
+    bind: str,
+    directory: Path,
+    web_bind: str,
+    logins: list[tuple[str, str, str]],
+) -> None:
     mirrors.start()
+    web = _start_web(app, web_bind)
     settings = app.settings
     url = f"http://{bind}"
     repo_file = directory / "demo.repo"
@@ -179,9 +232,14 @@ def _serve(app: AppContext, mirrors: DemoMirrorServer, bind: str, directory: Pat
         f"metalink={url}/metalink?repo=fedora-41&arch=$basearch\ngpgcheck=0\n",
         encoding="utf-8",
     )
+    accounts_text = "\n".join(
+        f"  {user:<12} password {password:<14} ({role})" for user, password, role in logins
+    )
     click.echo(
         f"""
 demo mirrors: {mirrors.base_url}/ (every demo host's URLs point here)
+web UI and public pages: http://{web_bind}/  log in as
+{accounts_text}
 mirrorlist server: {url}  (Ctrl-C stops)
 
 try:
@@ -206,4 +264,5 @@ try:
     try:
         serve(config, bind=bind, workers=settings.mirrorlist_workers)
     finally:
+        web.close()
         mirrors.stop()
