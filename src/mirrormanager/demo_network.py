@@ -88,11 +88,14 @@ def populate_demo_network(
     *,
     mirror_base_url: str = "http://127.0.0.1:8000",
     rng_seed: int = 0,
+    mark_up2date: bool = True,
 ) -> int:
     """Add the demo mirrors to a scanned database; running it again adds nothing twice.
 
-    Every host carries the two main categories, the others by a seeded coin toss, with every
-    directory up to date. Returns the number of HostCategoryDir rows added.
+    Every host carries the two main categories, the others by a seeded coin toss. With
+    `mark_up2date` every directory is marked up to date by fiat (tests); without it, no
+    HostCategoryDir row is written and a crawl decides (the demo command). Returns the
+    number of HostCategoryDir rows added.
     """
     rng = random.Random(rng_seed)
     base = mirror_base_url.rstrip("/")
@@ -149,7 +152,7 @@ def populate_demo_network(
                 for dir_id, name in directories.get(cat_id, ())
                 if dir_id not in have
             ]
-            if rows:
+            if rows and mark_up2date:
                 session.execute(insert(HostCategoryDir), rows)
                 added += len(rows)
     _ensure_rows(session, CountryContinentRedirect, "country", {"IL": {"continent": "EU"}})

@@ -159,6 +159,9 @@ def test_demo_builds_scans_and_reports(tmp_path: Path) -> None:
     assert "fedora-41" in out and "updates-testing-f41" in out and "testing-epel9" in out
     assert "Fedora: 38, 40, 41, 42, development" in out
     assert "EPEL: 7, 9, 10.1" in out
+    # the mirrors are marked current by a real crawl of the local mirror server
+    assert "demo mirror network crawled over HTTP: 9 of 9 hosts current" in out
+    assert "9 hosts, 460 directories" in out
     again = run("demo", "--dir", str(tmp_path / "demo"), "--no-serve")
     assert again.returncode == 0, again.stderr
     assert "0 new repositories" in again.stdout

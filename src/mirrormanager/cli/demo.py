@@ -14,8 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mirrormanager.cli.context import AppContext
+from mirrormanager.cli.crawl import crawl_options
 from mirrormanager.cli.progress import terminal_progress
 from mirrormanager.cli.umdl import print_scan_summary
+from mirrormanager.crawler.plan import HostSelection
+from mirrormanager.crawler.service import crawl
 from mirrormanager.db import migrate
 from mirrormanager.db.locks import job_lock
 from mirrormanager.db.models import Arch, Category, CategoryDirectory, Product, Repository, Version
@@ -143,9 +146,9 @@ def demo_command(
     """Run the whole system on a demo network: scan, mirrors, snapshot, mirrorlist server.
 
     Builds a demo master tree, scans it into SQLite, adds a demo mirror network (sites and
-    hosts in several countries, netblocks, an ASN, a private mirror), builds the snapshot
-    and serves /metalink and /mirrorlist on localhost, with one local HTTP server playing
-    every mirror so dnf can follow the metalinks.
+    hosts in several countries, netblocks, an ASN, a private mirror) played by one local
+    HTTP server, crawls it for real, builds the snapshot and serves /metalink and
+    /mirrorlist on localhost, plus the admin UI and public pages.
     """
     directory = directory.resolve()
     if fresh and directory.exists():
@@ -175,16 +178,31 @@ def demo_command(
             result = scan(session, app.settings, progress=progress)
     print_scan_summary(result)
     print_inventory(session)
-    mirror_base_url = f"http://127.0.0.1:{mirror_port}"
-    added = populate_demo_network(session, app.settings, mirror_base_url=mirror_base_url)
-    click.echo(f"\ndemo mirror network: {added} new host directories marked up to date")
+    mirrors = DemoMirrorServer(master, port=mirror_port).start()
+    try:
+        populate_demo_network(
+            session, app.settings, mirror_base_url=mirrors.base_url, mark_up2date=False
+        )
+        crawled = crawl(
+            session,
+            app.settings,
+            HostSelection(include_private=True),
+            crawl_options(app.settings, protocol="http", probe_reachability=False),
+        )
+    finally:
+        if not serve:
+            mirrors.stop()
+    click.echo(
+        f"\ndemo mirror network crawled over HTTP: {crawled.count('ok')} of {crawled.total} "
+        f"hosts current, {crawled.requests} requests, {crawled.seconds:.1f}s"
+    )
     published = build_and_publish(session, app.settings, app.engine)
     click.echo(published.summary())
     logins = demo_logins(session, app.settings.admin_group)
     session.close()
     click.echo(f"\nsettings: {config}\nrescan: mirrormanager umdl --config {config}")
     if serve:
-        _serve(app, DemoMirrorServer(master, port=mirror_port), bind, directory, web_bind, logins)
+        _serve(app, mirrors, bind, directory, web_bind, logins)
 
 
 def demo_logins(session: Session, admin_group: str) -> list[tuple[str, str, str]]:
@@ -222,7 +240,6 @@ def _serve(
     web_bind: str,
     logins: list[tuple[str, str, str]],
 ) -> None:
-    mirrors.start()
     web = _start_web(app, web_bind)
     settings = app.settings
     url = f"http://{bind}"
