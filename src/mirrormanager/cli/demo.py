@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from mirrormanager.cli.context import AppContext
 from mirrormanager.cli.crawl import crawl_options
 from mirrormanager.cli.progress import terminal_progress
+from mirrormanager.cli.serve_mirrorlist import server_config
 from mirrormanager.cli.umdl import print_scan_summary
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import crawl
@@ -25,7 +26,6 @@ from mirrormanager.db.models import Arch, Category, CategoryDirectory, Product, 
 from mirrormanager.demo_mirrors import DemoMirrorServer
 from mirrormanager.demo_network import populate_demo_network
 from mirrormanager.demo_tree import build_demo_tree
-from mirrormanager.mirrorlist.app import ServerConfig
 from mirrormanager.mirrorlist.server import serve
 from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
 from mirrormanager.scanner.service import scan
@@ -269,15 +269,7 @@ try:
       --installroot={directory / "dnf-root"} makecache
 """
     )
-    config = ServerConfig(
-        snapshot_path=settings.effective_snapshot_file,
-        geoip_path=settings.geoip_database,
-        minimum=settings.mirrorlist_minimum,
-        reload_seconds=settings.mirrorlist_reload_seconds,
-        access_log=settings.effective_access_log,
-        trusted_proxies=tuple(settings.trusted_proxies),
-        embargoed_countries=tuple(settings.embargoed_countries),
-    )
+    config = server_config(settings)
     try:
         serve(config, bind=bind, workers=settings.mirrorlist_workers)
     finally:

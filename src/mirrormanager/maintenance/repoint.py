@@ -9,7 +9,9 @@ mirrors find it changes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,6 +71,32 @@ def _apply(
     session.commit()
 
 
+def _plan_moves(
+    session: Session, rows: Sequence[Any], wanted: dict[str, str]
+) -> tuple[list[Move], list[str], dict[str, Directory]]:
+    """Moves for (repository, directory name) rows to `wanted` names.
+
+    A target that is not in the database is reported missing; one that already has its own
+    repository is left alone (Repository.name is unique, and that one already serves it).
+    """
+    targets = {
+        d.name: d
+        for d in session.scalars(select(Directory).where(Directory.name.in_(wanted.values())))
+    }
+    taken = set(
+        session.scalars(select(Repository.name).where(Repository.name.in_(wanted.values())))
+    )
+    moves, missing = [], []
+    for repo, name in rows:
+        new = wanted[name]
+        if new not in targets:
+            missing.append(new)
+        elif new not in taken:
+            arch = repo.arch.name if repo.arch else None
+            moves.append(Move(repo.id, repo.prefix, arch, name, new))
+    return moves, missing, targets
+
+
 def move_devel_to_release(
     session: Session, *, version: str, category: str, dry_run: bool = False
 ) -> MoveReport:
@@ -100,22 +128,7 @@ def move_devel_to_release(
             hint="already moved, or not scanned yet",
         )
     wanted = {name: name.replace(needle, f"/releases/{version}/", 1) for _, name in rows}
-    targets = {
-        d.name: d
-        for d in session.scalars(select(Directory).where(Directory.name.in_(wanted.values())))
-    }
-    taken = set(
-        session.scalars(select(Repository.name).where(Repository.name.in_(wanted.values())))
-    )
-    moves, missing = [], []
-    for repo, name in rows:
-        new = wanted[name]
-        if new not in targets:
-            missing.append(new)
-        elif new not in taken:
-            moves.append(
-                Move(repo.id, repo.prefix, repo.arch.name if repo.arch else None, name, new)
-            )
+    moves, missing, targets = _plan_moves(session, rows, wanted)
     if not moves:
         raise NothingToDoError(
             f"none of the {len(rows)} development/{version} repositories has a releases/"
@@ -168,24 +181,7 @@ def move_to_archive(
             hint="already archived, or the expression matches nothing",
         )
     wanted = {name: f"{top.name}/{name.removeprefix('pub/')}" for _, name in rows}
-    targets = {
-        d.name: d
-        for d in session.scalars(select(Directory).where(Directory.name.in_(wanted.values())))
-    }
-    taken = set(
-        session.scalars(select(Repository.name).where(Repository.name.in_(wanted.values())))
-    )
-    moves, missing = [], []
-    for repo, name in rows:
-        new = wanted[name]
-        if new in taken:
-            continue  # the archive copy already has its own repository
-        if new in targets:
-            moves.append(
-                Move(repo.id, repo.prefix, repo.arch.name if repo.arch else None, name, new)
-            )
-        else:
-            missing.append(new)
+    moves, missing, targets = _plan_moves(session, rows, wanted)
     if not moves:
         raise NothingToDoError(
             f"no archive copy exists for the {len(rows)} matching repositories",
