@@ -213,9 +213,7 @@ def _selected_repositories(query: _Query, selection: Selection) -> _Query:
         if selection.version:
             query = query.where(Version.name == selection.version)
     if selection.arch:
-        query = query.join(Arch, Repository.arch_id == Arch.id).where(
-            Arch.name == selection.arch
-        )
+        query = query.join(Arch, Repository.arch_id == Arch.id).where(Arch.name == selection.arch)
     return query
 
 
