@@ -133,6 +133,19 @@ class Settings:
         help="Snapshot the builder writes and the mirrorlist servers load; empty means "
         "data_dir/mirrorlist.snapshot (the previous generation is kept in old/ beside it)",
     )
+    snapshot_publish_targets: tuple[str, ...] = setting(
+        (),
+        help="rsync destinations `mirrormanager snapshot publish` pushes the snapshot to, "
+        "e.g. proxy01:/var/lib/mirrormanager/ (over ssh) or a local folder",
+    )
+    snapshot_publish_timeout: float = setting(
+        60.0,
+        help="Seconds: rsync I/O and ssh connect timeout of `snapshot publish`, HTTP timeout "
+        "of `snapshot fetch`",
+    )
+    snapshot_fetch_max_bytes: int = setting(
+        512 << 20, help="`snapshot fetch` refuses a download larger than this"
+    )
     mirrorlist_bind: str = setting(
         "127.0.0.1:8080", help="host:port the mirrorlist server listens on"
     )

@@ -18,6 +18,7 @@ from mirrormanager.cli.maintenance import (
 )
 from mirrormanager.cli.map import map_command
 from mirrormanager.cli.netdata import netblocks
+from mirrormanager.cli.reports import report
 from mirrormanager.cli.serve_mirrorlist import serve_mirrorlist
 from mirrormanager.cli.snapshot import snapshot
 from mirrormanager.cli.stats import stats
@@ -41,6 +42,7 @@ cli.add_command(demo_command)
 cli.add_command(user)
 cli.add_command(serve_web)
 cli.add_command(stats)
+cli.add_command(report)
 cli.add_command(map_command)
 for command in (
     snapshot,

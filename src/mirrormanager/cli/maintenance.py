@@ -6,8 +6,10 @@ import click
 
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.db.locks import job_lock
+from mirrormanager.errors import MirrorManagerError
 from mirrormanager.maintenance.expire import emergency_expire
 from mirrormanager.maintenance.repoint import MoveReport, move_devel_to_release, move_to_archive
+from mirrormanager.snapshot.service import build_and_publish
 
 
 def _print_moves(report: MoveReport) -> None:
@@ -82,23 +84,47 @@ def move_to_archive_command(
 @click.argument("version", required=False)
 @click.option("--repo", "prefix", help="Repository prefix, e.g. updates-released-f41.")
 @click.option("--arch", help="Only this arch of --repo.")
+@click.option(
+    "--no-snapshot",
+    is_flag=True,
+    help="Do not rebuild the snapshot afterwards (run `mirrormanager snapshot` yourself).",
+)
 def emergency_expire_repo_command(
-    product: str | None, version: str | None, prefix: str | None, arch: str | None
+    product: str | None,
+    version: str | None,
+    prefix: str | None,
+    arch: str | None,
+    no_snapshot: bool,
 ) -> None:
     """Mark every mirror's copy of a repository stale at once (bad content was published).
 
     Name the repository with --repo PREFIX [--arch ARCH], or every repository of a release
-    with PRODUCT VERSION (MirrorManager2's form). Rebuild the snapshot afterwards
-    (mm2_update-mirrorlist-server) so clients see the change at once.
+    with PRODUCT VERSION (MirrorManager2's form). The snapshot is then rebuilt and published
+    so clients see the change at once (unless --no-snapshot).
     """
     app = app_context()
     with job_lock(app.engine, "maintenance", what="maintenance command"):
         session = app.session()
-        report = emergency_expire(
-            session, prefix=prefix, arch=arch, product=product, version=version
-        )
-        session.close()
+        try:
+            report = emergency_expire(
+                session, prefix=prefix, arch=arch, product=product, version=version
+            )
+        finally:
+            session.close()
     click.echo(
         f"expired {len(report.repositories)} repositories: {report.host_directories} mirror "
         f"directories marked stale, {report.file_details_dropped} alternates dropped"
     )
+    if no_snapshot:
+        return
+    # The expiry is committed; the snapshot takes its own lock (the hourly build may hold it).
+    session = app.session()
+    try:
+        result = build_and_publish(session, app.settings, app.engine)
+    except MirrorManagerError as exc:
+        done = "the expiry is done: run `mirrormanager snapshot` to publish it"
+        exc.hint = f"{exc.hint}; {done}" if exc.hint else done
+        raise
+    finally:
+        session.close()
+    click.echo(result.summary())

@@ -1,6 +1,8 @@
 """`mirrormanager snapshot` (= mm2_update-mirrorlist-server): build and publish the snapshot.
 
-`snapshot` alone builds (as `snapshot build` does); `snapshot show FILE` describes a file.
+`snapshot` alone builds (as `snapshot build` does); `snapshot show FILE` describes a file;
+`snapshot publish` pushes the file to the mirrorlist servers (rsync), `snapshot fetch URL`
+pulls it on a server that downloads it over HTTP.
 """
 
 from __future__ import annotations
@@ -13,6 +15,15 @@ import click
 
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.formats import snapshot_codec
+from mirrormanager.snapshot.publish import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    RsyncPusher,
+    fetch_snapshot,
+    make_client,
+    push_snapshot,
+    unique_targets,
+)
 from mirrormanager.snapshot.service import FORMATS, SnapshotFormat, build_and_publish
 from mirrormanager.snapshot.store import detect_format, load_snapshot
 
@@ -101,3 +112,93 @@ def show_command(file: Path) -> None:
         f"{len(snap.netblock_countries)} country overrides, {len(snap.netblock_asns)} ASN"
     )
     click.echo(f"embargoed countries: {', '.join(sorted(snap.embargoed_countries)) or '-'}")
+
+
+@snapshot.command("publish")
+@config_option
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Snapshot file to push (default: the snapshot_file setting).",
+)
+@click.option(
+    "-t",
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="DEST",
+    help="rsync destination, e.g. proxy01:/var/lib/mirrormanager/ (over ssh) or a local "
+    "folder; repeatable, added to the snapshot_publish_targets setting.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    help=f"rsync I/O and ssh connect timeout in seconds (default {DEFAULT_TIMEOUT:g}).",
+)
+@click.pass_context
+def publish_command(
+    ctx: click.Context, file: Path | None, targets: tuple[str, ...], timeout: float | None
+) -> None:
+    """Check the snapshot and push it to every target with rsync (atomic on the receiver).
+
+    Exits 1 when any target failed (the others are still pushed), 5 when the snapshot is
+    corrupt (nothing is pushed).
+    """
+    settings = app_context().settings
+    all_targets = unique_targets(getattr(settings, "snapshot_publish_targets", ()), targets)
+    if not all_targets:
+        raise click.UsageError("no target: pass --target DEST or set snapshot_publish_targets")
+    seconds = timeout or float(getattr(settings, "snapshot_publish_timeout", DEFAULT_TIMEOUT))
+    path = Path(file or settings.effective_snapshot_file)
+    report = push_snapshot(path, all_targets, pusher=RsyncPusher(timeout=seconds))
+    snap = report.snapshot
+    click.echo(f"snapshot {snap.path} ({snap.format}): serial {snap.serial}, {snap.bytes} bytes")
+    for result in report.results:
+        if result.ok:
+            click.echo(f"{result.target}: ok ({result.seconds:.2f}s)")
+        else:
+            click.echo(f"{result.target}: failed: {result.error}", err=True)
+    if report.failed:
+        click.echo(f"{len(report.failed)} of {len(report.results)} targets failed", err=True)
+        ctx.exit(1)
+
+
+@snapshot.command("fetch")
+@config_option
+@click.argument("url")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write it (default: the snapshot_file setting); the ETag goes to FILE.etag.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    help=f"HTTP timeout in seconds (default {DEFAULT_TIMEOUT:g}).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Refuse a larger download (default {DEFAULT_MAX_BYTES}).",
+)
+def fetch_command(
+    url: str, output: Path | None, timeout: float | None, max_bytes: int | None
+) -> None:
+    """Download the snapshot from URL if it changed (ETag), check it, and publish it
+    atomically (the previous one is kept in old/). A corrupt download changes nothing."""
+    settings = app_context().settings
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter("must be an http:// or https:// URL", param_hint="URL")
+    target = Path(output or settings.effective_snapshot_file)
+    seconds = timeout or float(getattr(settings, "snapshot_publish_timeout", DEFAULT_TIMEOUT))
+    limit = max_bytes or int(getattr(settings, "snapshot_fetch_max_bytes", DEFAULT_MAX_BYTES))
+    with make_client(seconds) as client:
+        result = fetch_snapshot(client, url, target, max_bytes=limit)
+    click.echo(result.summary())
