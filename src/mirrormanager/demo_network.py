@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from mirrormanager.db.models import (
@@ -131,6 +131,14 @@ def populate_demo_network(
                 hc = HostCategory(host_id=host.id, category_id=cat_id)
                 session.add(hc)
                 session.flush()
+            # A demo run on another port leaves URLs nobody serves any more: drop them.
+            session.execute(
+                delete(HostCategoryUrl).where(
+                    HostCategoryUrl.host_category_id == hc.id,
+                    HostCategoryUrl.url.startswith("http"),
+                    HostCategoryUrl.url != f"{base}{slug}/{top}",
+                )
+            )
             for url in (f"{base}{slug}/{top}", f"rsync://{mirror.name}/{top}"):
                 if session.scalar(select(HostCategoryUrl.id).where(HostCategoryUrl.url == url)):
                     continue

@@ -152,7 +152,7 @@ def test_sop_commands_exist(program: str) -> None:
 
 
 def test_demo_builds_scans_and_reports(tmp_path: Path) -> None:
-    result = run("demo", "--dir", str(tmp_path / "demo"), "--no-serve")
+    result = run("demo", "--dir", str(tmp_path / "demo"), "--no-serve", "--mirror-port", "0")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Repositories (prefix, arch -> directory):" in out
@@ -162,6 +162,6 @@ def test_demo_builds_scans_and_reports(tmp_path: Path) -> None:
     # the mirrors are marked current by a real crawl of the local mirror server
     assert "demo mirror network crawled over HTTP: 9 of 9 hosts current" in out
     assert "9 hosts, 460 directories" in out
-    again = run("demo", "--dir", str(tmp_path / "demo"), "--no-serve")
+    again = run("demo", "--dir", str(tmp_path / "demo"), "--no-serve", "--mirror-port", "0")
     assert again.returncode == 0, again.stderr
     assert "0 new repositories" in again.stdout

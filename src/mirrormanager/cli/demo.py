@@ -26,6 +26,7 @@ from mirrormanager.db.models import Arch, Category, CategoryDirectory, Product, 
 from mirrormanager.demo_mirrors import DemoMirrorServer
 from mirrormanager.demo_network import populate_demo_network
 from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.errors import ConfigError
 from mirrormanager.mirrorlist.server import serve
 from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
 from mirrormanager.scanner.service import scan
@@ -125,7 +126,7 @@ def _versions(session: Session) -> dict[str, list[str]]:
     type=click.IntRange(0, 65535),
     default=8088,
     show_default=True,
-    help="Port of the local HTTP server that plays every demo mirror.",
+    help="Port of the local HTTP server that plays every demo mirror (0: any free port).",
 )
 @click.option(
     "--web-bind",
@@ -178,7 +179,13 @@ def demo_command(
             result = scan(session, app.settings, progress=progress)
     print_scan_summary(result)
     print_inventory(session)
-    mirrors = DemoMirrorServer(master, port=mirror_port).start()
+    try:
+        mirrors = DemoMirrorServer(master, port=mirror_port).start()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot serve the demo mirrors on port {mirror_port}: {exc.strerror}",
+            hint="choose another with --mirror-port (0: any free port)",
+        ) from None
     try:
         populate_demo_network(
             session, app.settings, mirror_base_url=mirrors.base_url, mark_up2date=False
