@@ -11,6 +11,7 @@ from mirrormanager.cli.context import config_option, run_cli
 from mirrormanager.cli.crawl import crawl_command, propagation_command
 from mirrormanager.cli.db import db
 from mirrormanager.cli.demo import demo_command
+from mirrormanager.cli.import_mm2 import import_mm2_command
 from mirrormanager.cli.maintenance import (
     emergency_expire_repo_command,
     move_devel_to_release_command,
@@ -43,6 +44,7 @@ cli.add_command(user)
 cli.add_command(serve_web)
 cli.add_command(stats)
 cli.add_command(report)
+cli.add_command(import_mm2_command)
 cli.add_command(map_command)
 for command in (
     snapshot,
