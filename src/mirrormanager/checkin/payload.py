@@ -9,7 +9,7 @@ as the single argument of the XML-RPC call ``checkin``; ``config`` is::
      "stats": {},
      "<category name, lower-cased>": {"enabled": "1", "dirtree": {"<relpath>": {}, ...}}}
 
-Its server fell back to ``pickle.loads`` when the JSON did not parse; this one refuses:
+Its server fell back to unpickling when the JSON did not parse; this one refuses:
 a payload whose decompressed bytes start like a pickle gets a clear error, and nothing
 but ``json.loads`` ever sees the bytes. Decompression stops as soon as the output passes
 the limit, so a bz2 bomb costs a few milliseconds.
