@@ -5,13 +5,18 @@ directories carried by most hosts, 50,000 host netblocks, 500,000 netblock->ASN 
 repomd.xml generations per repository), starts the real server (Granian, raw ASGI app,
 several workers) and drives it with wrk: 64 connections, a Lua script giving every request
 a random client address through `ip=`, 80% metalink / 20% mirrorlist, 2% unknown repos.
-Then the same stack answering a fixed 1 KB body, for the ratio, and the same load on a
-snapshot with 5,000 host netblocks instead of 50,000.
+Two mixes: "full" (the contract's answer: netblock/ASN, country, then the whole continent:
+~130-375 hosts, ~110 KB on average) and "realistic" (the same requests with `country=` the
+client's own country: netblock/ASN plus ~17 country hosts, ~10 KB), to separate the cost
+of the answer's size from the rest. Then the same stack answering a fixed 1 KB body (the
+ratio's reference) and a fixed body of the full mix's mean size (the ceiling for answers
+that big), and the full mix on a snapshot with 5,000 host netblocks instead of 50,000.
 
     python benchmarks/mirrorlist_server.py [--workers 2] [--duration 10] [--threads 2]
 
-Prints requests/s, p50/p99, the ratio to the 1 KB baseline, the snapshot load time and
-RSS per worker. Needs `wrk` on PATH (Debian: apt-get install wrk).
+Prints the in-process CPU per answer (no HTTP: the stable figure on a shared machine),
+requests/s, p50/p99, the ratio to the 1 KB baseline, the snapshot load time and RSS per
+worker. Needs `wrk` on PATH (Debian: apt-get install wrk).
 """
 
 from __future__ import annotations
@@ -127,20 +132,40 @@ def synthetic_snapshot(netblocks: int = 50_000, seed: int = 1) -> Snapshot:
 LUA = """
 math.randomseed(%(seed)d)
 local repos = %(repos)d
+local countries = {%(countries)s}
+local own_country = %(own_country)s
 request = function()
-  local ip = math.random(1, 223) .. "." .. math.random(0, 255) .. "." ..
+  local first = math.random(1, 223)
+  local ip = first .. "." .. math.random(0, 255) .. "." ..
              math.random(0, 255) .. "." .. math.random(1, 254)
   local repo = "repo-" .. math.random(0, repos - 1)
   if math.random() < 0.02 then repo = "unknown-" .. math.random(1, 1000) end
   local path = "/metalink"
   if math.random() < 0.2 then path = "/mirrorlist" end
-  return wrk.format("GET", path .. "?repo=" .. repo .. "&arch=x86_64&ip=" .. ip)
+  local extra = ""
+  if own_country then extra = "&country=" .. countries[first %% #countries + 1] end
+  return wrk.format("GET", path .. "?repo=" .. repo .. "&arch=x86_64&ip=" .. ip .. extra)
 end
 """
 
+
+def lua_script(realistic: bool) -> str:
+    """The request mix; `realistic`: each client asks for its own country (`country=`, as
+    the GeoIP database maps its /8), so the answer is its netblock/ASN hosts plus its
+    country's ~17 hosts (~20 hosts) instead of the whole continent (~130-375)."""
+    return LUA % {
+        "seed": 42,
+        "repos": 5000,
+        "countries": ", ".join(f'"{c}"' for c in COUNTRIES),
+        "own_country": "true" if realistic else "false",
+    }
+
+
 BASELINE_APP = """
-BODY = b"x" * 1024
-HEADERS = [(b"content-type", b"text/plain"), (b"content-length", b"1024")]
+import os
+SIZE = int(os.environ.get("BASELINE_BODY", "1024"))
+BODY = b"x" * SIZE
+HEADERS = [(b"content-type", b"text/plain"), (b"content-length", str(SIZE).encode())]
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
@@ -173,7 +198,7 @@ def children_rss(pid: int) -> list[int]:
     return [int(x) // 1024 for x in out.stdout.split()]
 
 
-def run_wrk(url: str, args: argparse.Namespace, script: Path | None) -> dict[str, float]:
+def run_wrk(url: str, args: argparse.Namespace, script: Path | None) -> dict[str, object]:
     cmd = ["wrk", f"-t{args.threads}", "-c64", f"-d{args.duration}s", "--latency"]
     if script:
         cmd += ["-s", str(script)]
@@ -189,7 +214,7 @@ def run_wrk(url: str, args: argparse.Namespace, script: Path | None) -> dict[str
         "p50": pct("50"),
         "p99": pct("99"),
         "non2xx": int(errors.group(1)) if errors else 0,
-    }  # type: ignore[dict-item]
+    }
 
 
 def geoip_database(work: Path) -> Path:
@@ -222,72 +247,67 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def measure_server(
-    snapshot: Path, args: argparse.Namespace, work: Path, lua: Path
-) -> dict[str, object]:
+    snapshot: Path, args: argparse.Namespace, work: Path, scripts: dict[str, Path]
+) -> dict[str, dict[str, object]]:
+    """One server, one wrk run per request mix."""
     port = free_port()
     proc = serve(snapshot, port, args.workers, work)
     try:
-        wait_ready(f"http://127.0.0.1:{port}/-/health")
-        result: dict[str, object] = dict(run_wrk(f"http://127.0.0.1:{port}", args, lua))
-        result["rss_mb"] = children_rss(proc.pid)
+        # every worker must have loaded (one ready worker answers /-/health while another
+        # still decodes), then a short unrecorded run builds the lazily made strata
+        for _ in range(20):
+            wait_ready(f"http://127.0.0.1:{port}/-/health")
+        warm = argparse.Namespace(**{**vars(args), "duration": 2})
+        for lua in scripts.values():
+            run_wrk(f"http://127.0.0.1:{port}", warm, lua)
+        results: dict[str, dict[str, object]] = {}
+        for mix, lua in scripts.items():
+            results[mix] = run_wrk(f"http://127.0.0.1:{port}", args, lua)
         info = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/-/snapshot").read())
-        result["load_seconds_in_worker"] = info["load_seconds"]
-        return result
+        for result in results.values():
+            result["rss_mb"] = children_rss(proc.pid)
+            result["load_seconds_in_worker"] = info["load_seconds"]
+        return results
     finally:
         stop(proc)
 
 
-def in_process(loaded: Loaded, geoip: Path, requests: int = 3000) -> tuple[float, float]:
-    """CPU milliseconds per metalink and per mirrorlist answer, without HTTP (less noisy)."""
+def in_process(
+    loaded: Loaded, geoip: Path, *, realistic: bool, requests: int = 3000
+) -> dict[str, tuple[float, float, float]]:
+    """Per endpoint: CPU milliseconds per answer, mean body bytes and mean hosts, without
+    HTTP (less noisy than wrk on a shared machine)."""
     handler = Handler(open_geoip(geoip), random.Random(5))
     rng = random.Random(6)
-    results = []
+    params_list = []
+    for _ in range(requests):
+        first = rng.randint(1, 223)
+        ip = f"{first}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7"
+        params = {"repo": f"repo-{rng.randrange(5000)}", "arch": "x86_64", "ip": ip}
+        if realistic:
+            params["country"] = COUNTRIES[first % len(COUNTRIES)]
+        params_list.append(params)
+    results = {}
     for endpoint in ("metalink", "mirrorlist"):
+        size = hosts = 0
         started = time.process_time()
-        for _ in range(requests):
-            ip = f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7"
-            params = {"repo": f"repo-{rng.randrange(5000)}", "arch": "x86_64", "ip": ip}
-            handler.answer(loaded, endpoint, params, "127.0.0.1", time.time())
-        results.append((time.process_time() - started) / requests * 1000)
-    return results[0], results[1]
+        for params in params_list:
+            response, _entry = handler.answer(loaded, endpoint, params, "127.0.0.1", time.time())
+            size += len(response.body)
+        cpu = (time.process_time() - started) / requests * 1000
+        for params in params_list[:300]:
+            response, _entry = handler.answer(loaded, endpoint, params, "127.0.0.1", time.time())
+            hosts += response.body.count(b"<url " if endpoint == "metalink" else b"://")
+        results[endpoint] = (cpu, size / requests, hosts / 300)
+    return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="mm-mlbench-"))
-    lua = work / "mix.lua"
-    lua.write_text(LUA % {"seed": 42, "repos": 5000})
-    geoip_database(work)
+def num(value: object) -> float:
+    return float(value)  # type: ignore[arg-type]
 
-    results: dict[str, dict[str, object]] = {}
-    for blocks in (50_000, 5_000):
-        started = time.perf_counter()
-        snap = synthetic_snapshot(blocks)
-        path = work / f"snapshot-{blocks}.snap"
-        path.write_bytes(encode(snap))
-        del snap
-        built = time.perf_counter() - started
-        loaded = load(path, minimum=5, embargoed=(), decoder=default_decoder)
-        print(
-            f"snapshot {blocks} netblocks: built+encoded {built:.1f}s, file "
-            f"{path.stat().st_size / 1e6:.1f} MB, load (decode+index) {loaded.load_seconds:.2f}s"
-        )
-        metalink_ms, mirrorlist_ms = in_process(loaded, work / "country.mmdb")
-        print(
-            f"  in-process CPU per answer: metalink {metalink_ms:.2f} ms, "
-            f"mirrorlist {mirrorlist_ms:.2f} ms"
-        )
-        del loaded
-        results[f"{blocks}"] = measure_server(path, args, work, lua)
 
-    baseline_app = work / "baseline_app.py"
-    baseline_app.write_text(BASELINE_APP)
-    port = free_port()
-    base = subprocess.Popen(
+def start_baseline(work: Path, port: int, workers: int, body: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -297,36 +317,97 @@ def main() -> None:
             "--port",
             str(port),
             "--workers",
-            str(args.workers),
+            str(workers),
             "--loop",
             "uvloop",
             "--no-log",
             "baseline_app:app",
         ],
         cwd=work,
+        env={**os.environ, "BASELINE_BODY": str(body)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def measure_baseline(work: Path, args: argparse.Namespace, body: int) -> dict[str, object]:
+    port = free_port()
+    base = start_baseline(work, port, args.workers, body)
     try:
         time.sleep(3)
-        baseline = run_wrk(f"http://127.0.0.1:{port}/mirrorlist", args, None)
+        return run_wrk(f"http://127.0.0.1:{port}/mirrorlist", args, None)
     finally:
         stop(base)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="mm-mlbench-"))
+    scripts = {"full": work / "full.lua", "realistic": work / "realistic.lua"}
+    scripts["full"].write_text(lua_script(realistic=False))
+    scripts["realistic"].write_text(lua_script(realistic=True))
+    geoip_database(work)
+    (work / "baseline_app.py").write_text(BASELINE_APP)
+
+    results: dict[str, dict[str, dict[str, object]]] = {}
+    mean_body = 0.0
+    for netblocks in (50_000, 5_000):
+        started = time.perf_counter()
+        snap = synthetic_snapshot(netblocks)
+        path = work / f"snapshot-{netblocks}.snap"
+        path.write_bytes(encode(snap))
+        del snap
+        built = time.perf_counter() - started
+        loaded = load(path, minimum=5, embargoed=(), decoder=default_decoder)
+        print(
+            f"snapshot {netblocks} netblocks: built+encoded {built:.1f}s, file "
+            f"{path.stat().st_size / 1e6:.1f} MB, load (decode+index) {loaded.load_seconds:.2f}s"
+        )
+        for realistic in (False, True):
+            answers = in_process(loaded, work / "country.mmdb", realistic=realistic)
+            label = "realistic (country=own)" if realistic else "full (country+continent)"
+            print(
+                f"  in-process CPU per answer, {label}: "
+                + ", ".join(
+                    f"{endpoint} {cpu:.3f} ms ({size / 1000:.0f} KB, {hosts:.0f} URLs)"
+                    for endpoint, (cpu, size, hosts) in answers.items()
+                )
+            )
+            if netblocks == 50_000 and not realistic:
+                # the mix's mean body: 80 % metalink, 20 % mirrorlist
+                mean_body = 0.8 * answers["metalink"][1] + 0.2 * answers["mirrorlist"][1]
+        del loaded
+        wanted = scripts if netblocks == 50_000 else {"full": scripts["full"]}
+        results[f"{netblocks}"] = measure_server(path, args, work, wanted)
+
+    baseline = measure_baseline(work, args, 1024)
+    sized = measure_baseline(work, args, int(mean_body))
+    base_rps = num(baseline["rps"])
 
     print(
         f"\nworkers={args.workers} connections=64 duration={args.duration}s cpus={os.cpu_count()}"
     )
     print(
-        f"fixed 1 KB body:   {baseline['rps']:>9.0f} req/s  "
+        f"fixed 1 KB body:        {base_rps:>9.0f} req/s  "
         f"p50 {baseline['p50']}  p99 {baseline['p99']}"
     )
-    for blocks, r in results.items():
-        print(
-            f"mirrorlist {blocks:>6} netblocks: {r['rps']:>9.0f} req/s  p50 {r['p50']}  "
-            f"p99 {r['p99']}  ratio {float(r['rps']) / baseline['rps']:.2f}  "  # type: ignore[arg-type]
-            f"non-2xx {r['non2xx']}  RSS/worker MB {r['rss_mb']}  "
-            f"worker load {r['load_seconds_in_worker']}s"
-        )
+    print(
+        f"fixed {mean_body / 1000:.0f} KB body:       {num(sized['rps']):>9.0f} req/s  "
+        f"p50 {sized['p50']}  p99 {sized['p99']}  ratio {num(sized['rps']) / base_rps:.2f}"
+        "  (the mix's mean answer size: the ceiling for that size)"
+    )
+    for blocks, measured in results.items():
+        for mix, r in measured.items():
+            print(
+                f"{mix:>9} mix, {blocks:>6} netblocks: {num(r['rps']):>9.0f} req/s  "
+                f"p50 {r['p50']}  p99 {r['p99']}  ratio {num(r['rps']) / base_rps:.2f}  "
+                f"non-2xx {r['non2xx']}  RSS/worker MB {r['rss_mb']}  "
+                f"worker load {r['load_seconds_in_worker']}s"
+            )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,12 @@
 `SelectionIndex` is built once per snapshot (in a worker thread, before the swap) and holds
 everything a request needs: prefix tables for host netblocks, the global netblock->ASN
 table and NetblockCountry overrides, ASN -> hosts, and per distinct directory host set the
-public hosts by country and continent with their URLs sorted by protocol. `select()` then
-costs a few dict probes plus a weighted shuffle of the hosts it actually returns.
+public hosts by country and continent. Per (host set, protocols) a `HostView` holds each
+host's `HostRecord` (its URLs, ordered, and its answer lines pre-rendered) and, built on
+first use, the candidate `Stratum` of each country, continent, continent-without-country
+and the world: records and negated weights as tuples, ready for the weighted shuffle.
+`pick()` then costs a few dict probes, one random number per candidate, one sort and a
+gather; rendering joins the pre-rendered bytes.
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TypeVar
 
 from mirrormanager.core.geo import continent_of
 from mirrormanager.core.netblocks import Address, PrefixTable
 from mirrormanager.core.snapshot_model import HostInfo, Snapshot
 from mirrormanager.core.targets import Target
-from mirrormanager.core.weighted import weighted_shuffle
+from mirrormanager.core.weighted import exponential_order
+from mirrormanager.formats.metalink import last_lines, url_segments
+from mirrormanager.formats.mirrorlist_text import url_line
 
 # Default preference when the request names no protocols; rsync only when asked for.
 PROTOCOL_ORDER: tuple[str, ...] = ("https", "http", "ftp", "rsync")
@@ -29,6 +36,122 @@ METALINK_PROTOCOLS: tuple[str, ...] = ("https", "http", "ftp", "rsync")
 
 T = TypeVar("T")
 HostHosts = tuple[tuple[int, tuple[int, ...]], ...]
+Urls = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HostRecord:
+    """One host with its URLs of the requested protocols (preferred first), rendered."""
+
+    host: HostInfo
+    urls: Urls  # (protocol, category top URL); the full URL is that + the target's suffix
+    line: bytes  # mirrorlist: the first URL, UTF-8, without suffix
+    segments: tuple[bytes, ...]  # metalink: `formats.metalink.url_segments`
+    lines_last: bytes  # metalink: the lines at the lowest preference (`last_lines`)
+
+
+@dataclass(frozen=True, slots=True)
+class Stratum:
+    """The candidates of one selection step for one host set and protocol list."""
+
+    records: tuple[HostRecord, ...]
+    weights: tuple[float, ...]  # -max(1, bandwidth), for `exponential_order`
+    position: dict[int, int]  # host id -> index in `records`
+    restricted: tuple[tuple[int, tuple[str, ...]], ...]  # (index, countries_allowed)
+
+    def draw(
+        self,
+        rng: random.Random,
+        country: str,
+        chosen: Collection[int],
+        skip: Collection[int] = (),
+    ) -> list[HostRecord]:
+        """Weighted shuffle of the candidates not in `chosen` nor `skip` that allow
+        `country`."""
+        records: Sequence[HostRecord] = self.records
+        weights: Sequence[float] = self.weights
+        drop: list[int] = []
+        for ids in (chosen, skip):
+            if not ids:
+                continue
+            if len(ids) < len(records):
+                drop += [p for p in map(self.position.get, ids) if p is not None]
+            else:
+                drop += [p for p, r in enumerate(records) if r.host.id in ids]
+        if self.restricted:
+            drop += [p for p, allowed in self.restricted if country not in allowed]
+        if drop:
+            gone = set(drop)
+            if len(gone) > 16:
+                records = [r for p, r in enumerate(records) if p not in gone]
+                weights = [w for p, w in enumerate(weights) if p not in gone]
+            else:
+                records, weights = list(records), list(weights)
+                for p in sorted(gone, reverse=True):
+                    del records[p]
+                    del weights[p]
+        order = exponential_order(weights, rng)
+        if len(order) < 2:
+            return [records[k] for k in order]
+        return list(itemgetter(*order)(records))  # one C call for the gather
+
+
+_EMPTY = Stratum((), (), {}, ())
+
+
+class HostView:
+    """A host set seen through one protocol list: records and (lazily) strata.
+
+    Its strata partition the set three ways (countries, continents, the world), so they
+    hold at most three entries per host whatever the traffic.
+    """
+
+    __slots__ = ("_strata", "by_continent", "by_country", "public", "records")
+
+    def __init__(self, arranged: DirHosts, records: dict[int, HostRecord]) -> None:
+        # no reference back to `arranged`, which holds the view: no cycle for the GC
+        self.by_country = arranged.by_country
+        self.by_continent = arranged.by_continent
+        self.public = arranged.public
+        self.records = records
+        self._strata: dict[tuple[str, str], Stratum] = {}
+
+    def _stratum(self, ids: Iterable[int]) -> Stratum:
+        records = self.records
+        found = [records[i] for i in dict.fromkeys(ids) if i in records]
+        if not found:
+            return _EMPTY
+        return Stratum(
+            records=tuple(found),
+            weights=tuple(-float(max(1, r.host.bandwidth)) for r in found),
+            position={r.host.id: p for p, r in enumerate(found)},
+            restricted=tuple(
+                (p, r.host.countries_allowed)
+                for p, r in enumerate(found)
+                if r.host.countries_allowed
+            ),
+        )
+
+    def country(self, country: str) -> Stratum:
+        key = ("c", country)
+        found = self._strata.get(key)
+        if found is None:
+            found = self._strata[key] = self._stratum(self.by_country.get(country, ()))
+        return found
+
+    def continent(self, continent: str) -> Stratum:
+        key = ("k", continent)
+        found = self._strata.get(key)
+        if found is None:
+            found = self._strata[key] = self._stratum(self.by_continent.get(continent, ()))
+        return found
+
+    def world(self) -> Stratum:
+        key = ("g", "")
+        found = self._strata.get(key)
+        if found is None:
+            found = self._strata[key] = self._stratum(self.public)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,26 +159,13 @@ class DirHosts:
     """One distinct host set of directories, arranged for the selection steps."""
 
     # host id -> (protocol, category top URL) sorted https, http, ftp, rsync, other
-    urls: dict[int, tuple[tuple[str, str], ...]]
+    urls: dict[int, Urls]
     by_country: dict[str, tuple[int, ...]]  # public hosts only
     by_continent: dict[str, tuple[int, ...]]  # public hosts only
     public: tuple[int, ...]
-    # protocols requested -> host id -> its URLs of those protocols, in that order;
-    # filled on first use (a bounded number of protocol lists exists)
-    for_protocols: dict[tuple[str, ...], dict[int, tuple[tuple[str, str], ...]]] = field(
-        default_factory=dict
-    )
-
-    def urls_for(self, protocols: tuple[str, ...]) -> dict[int, tuple[tuple[str, str], ...]]:
-        found = self.for_protocols.get(protocols)
-        if found is None:
-            found = {}
-            for host_id, urls in self.urls.items():
-                ordered = _order_urls(urls, protocols)
-                if ordered:
-                    found[host_id] = ordered
-            self.for_protocols[protocols] = found
-        return found
+    # protocols requested -> the view; filled on first use (a bounded number of protocol
+    # lists exists: ordered subsets of four)
+    views: dict[tuple[str, ...], HostView] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +187,28 @@ class Options:
 class Chosen:
     host: HostInfo
     # (protocol, category top URL), preferred first; the full URL is that + `suffix`
-    urls: tuple[tuple[str, str], ...]
+    urls: Urls
     step: str  # netblock, asn, country, continent, global
     suffix: str = ""
 
     @property
-    def full_urls(self) -> tuple[tuple[str, str], ...]:
+    def full_urls(self) -> Urls:
         return tuple((protocol, base + self.suffix) for protocol, base in self.urls)
 
 
 @dataclass(slots=True)
 class Selection:
     hosts: list[Chosen] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the answer was made, for the header
+    embargoed: bool = False
+
+
+@dataclass(slots=True)
+class Picked:
+    """`pick()`'s answer: the records in order, with the step that added each run."""
+
+    records: list[HostRecord] = field(default_factory=list)
+    steps: list[tuple[str, int]] = field(default_factory=list)  # (step, records added)
     notes: list[str] = field(default_factory=list)  # how the answer was made, for the header
     embargoed: bool = False
 
@@ -101,7 +221,7 @@ def _protocol_rank(protocol: str) -> int:
 
 
 class SelectionIndex:
-    """Per-snapshot precomputation behind `select()`; immutable once built."""
+    """Per-snapshot precomputation behind `pick()`/`select()`; its answers never change."""
 
     def __init__(
         self,
@@ -134,10 +254,13 @@ class SelectionIndex:
                 if host.id not in asn_hosts[peer]:
                     asn_hosts[peer].append(host.id)
         self.asn_hosts = {asn: tuple(ids) for asn, ids in asn_hosts.items()}
+        self._continents: dict[str, str] = {}
         # Directories of one category usually share one hosts tuple (the codec interns
         # them): keyed by identity, each distinct set is arranged once. The tuple is kept
         # alive in the value so its id cannot be reused.
         self._dir_hosts: dict[int, tuple[HostHosts, DirHosts]] = {}
+        # (host id, ordered URLs) -> record: shared by every host set holding those URLs
+        self._records: dict[tuple[int, Urls], HostRecord] = {}
         self._repo_help: str | None = None
         # The routing table now lives in `asn_table`; keeping the rows too would cost a
         # worker ~60 MB at 500,000 prefixes.
@@ -151,7 +274,12 @@ class SelectionIndex:
                     self.dir_hosts(entry.hosts)
 
     def continent(self, country: str) -> str:
-        return continent_of(country, self.snapshot.country_continent_redirects)
+        found = self._continents.get(country)
+        if found is None:
+            found = continent_of(country, self.snapshot.country_continent_redirects)
+            if len(self._continents) < 4096:  # country codes are few; clients' are checked
+                self._continents[country] = found
+        return found
 
     def client_country(self, address: Address | None, geoip_country: str) -> str:
         """NetblockCountry overrides GeoIP."""
@@ -167,12 +295,35 @@ class SelectionIndex:
             return cached[1]
         arranged = self._arrange(hosts)
         for protocols in (MIRRORLIST_PROTOCOLS, METALINK_PROTOCOLS):
-            arranged.urls_for(protocols)  # the defaults, ready before the swap
+            self.view(arranged, protocols)  # the defaults, ready before the swap
         self._dir_hosts[id(hosts)] = (hosts, arranged)
         return arranged
 
+    def view(self, arranged: DirHosts, protocols: tuple[str, ...]) -> HostView:
+        """The host set's records and strata for one protocol list (made on first use)."""
+        found = arranged.views.get(protocols)
+        if found is None:
+            records: dict[int, HostRecord] = {}
+            for host_id, urls in arranged.urls.items():
+                ordered = _order_urls(urls, protocols)
+                if ordered:
+                    records[host_id] = self._record(host_id, ordered)
+            found = arranged.views[protocols] = HostView(arranged, records)
+        return found
+
+    def _record(self, host_id: int, urls: Urls) -> HostRecord:
+        key = (host_id, urls)
+        found = self._records.get(key)
+        if found is None:
+            host = self.hosts[host_id]
+            segments = url_segments(urls, host.country, host.private)
+            found = self._records[key] = HostRecord(
+                host, urls, url_line(urls), segments, last_lines(segments)
+            )
+        return found
+
     def _arrange(self, hosts: HostHosts) -> DirHosts:
-        urls: dict[int, tuple[tuple[str, str], ...]] = {}
+        urls: dict[int, Urls] = {}
         by_country: dict[str, list[int]] = defaultdict(list)
         by_continent: dict[str, list[int]] = defaultdict(list)
         public: list[int] = []
@@ -214,21 +365,113 @@ def _table(rows: Iterable[tuple[str, T]]) -> PrefixTable[T]:
     """A prefix table of the rows that parse (the builder validates; a stray bad row
     must not stop a load)."""
     table: PrefixTable[T] = PrefixTable()
-    add = table.add
-    for cidr, value in rows:
-        try:
-            add(cidr, value)
-        except ValueError:
-            continue
+    table.update(rows)
     return table
 
 
-def _order_urls(
-    urls: tuple[tuple[str, str], ...], protocols: Sequence[str]
-) -> tuple[tuple[str, str], ...]:
+def _order_urls(urls: Urls, protocols: Sequence[str]) -> Urls:
     wanted = [(protocols.index(p), p, base) for p, base in urls if p in protocols]
     wanted.sort(key=lambda entry: entry[0])
     return tuple((p, base) for _rank, p, base in wanted)
+
+
+def pick(
+    index: SelectionIndex,
+    hosts: HostHosts,
+    client: Client,
+    options: Options,
+    rng: random.Random,
+) -> Picked:
+    """Run the selection steps of mirrorlist.md for one request (`hosts`: the directory's)."""
+    result = Picked()
+    country = client.country
+    if country and country in index.embargoed:
+        result.embargoed = True
+        result.notes.append(f"country = {country} embargoed")
+        return result
+    view = index.view(index.dir_hosts(hosts), options.protocols)
+    picked = result.records
+    steps = result.steps
+    notes = result.notes
+    chosen: set[int] = set()  # hosts taken by the netblock and ASN steps (and country=)
+
+    if options.use_netblocks and client.address is not None:
+        records = view.records
+        added = 0
+        for _length, ids in index.host_netblocks.matches(client.address):
+            group = [
+                records[i]
+                for i in dict.fromkeys(ids)
+                if i not in chosen and i in records and _allows(records[i], country)
+            ]
+            rng.shuffle(group)
+            chosen.update(r.host.id for r in group)
+            picked += group
+            added += len(group)
+        if added:
+            steps.append(("netblock", added))
+            notes.append("Using preferred netblock")
+        asn = index.asn_table.longest(client.address)
+        if asn is not None:
+            group = [
+                records[i]
+                for i in index.asn_hosts.get(asn, ())
+                if i not in chosen and i in records and _allows(records[i], country)
+            ]
+            rng.shuffle(group)
+            if group:
+                chosen.update(r.host.id for r in group)
+                picked += group
+                steps.append(("asn", len(group)))
+                notes.append(f"Using ASN {asn}")
+
+    def take(drawn: list[HostRecord], step: str) -> int:
+        if drawn:
+            picked.extend(drawn)
+            steps.append((step, len(drawn)))
+        return len(drawn)
+
+    if options.countries:
+        requested = [c for c in options.countries if c != "GLOBAL"]
+        found = 0
+        for wanted in requested:
+            notes.append(f"country = {wanted}")
+            drawn = view.country(wanted).draw(rng, country, chosen)
+            chosen.update(r.host.id for r in drawn)
+            found += take(drawn, "country")
+        if requested and not found:
+            for continent in dict.fromkeys(index.continent(c) for c in requested):
+                if continent:
+                    notes.append(f"continent = {continent}")
+                    drawn = view.continent(continent).draw(rng, country, chosen)
+                    chosen.update(r.host.id for r in drawn)
+                    take(drawn, "continent")
+        if "GLOBAL" in options.countries:
+            notes.append("country = global")
+            take(view.world().draw(rng, country, chosen), "global")
+        return result
+
+    if country:
+        notes.append(f"country = {country}")
+        stratum = view.country(country)
+        take(stratum.draw(rng, country, chosen), "country")
+        continent = index.continent(country)
+        if continent:
+            notes.append(f"continent = {continent}")
+            # the country's hosts were candidates of the country step: taken, or
+            # unusable for this client either way
+            drawn = view.continent(continent).draw(rng, country, chosen, stratum.position)
+            take(drawn, "continent")
+    if len(picked) < index.minimum:
+        notes.append("country = global")
+        everyone = {r.host.id for r in picked}
+        take(view.world().draw(rng, country, everyone), "global")
+    return result
+
+
+def _allows(record: HostRecord, country: str) -> bool:
+    allowed = record.host.countries_allowed
+    return not allowed or country in allowed
 
 
 def select(
@@ -238,75 +481,13 @@ def select(
     options: Options,
     rng: random.Random,
 ) -> Selection:
-    """Run the selection steps of mirrorlist.md for one request."""
-    result = Selection()
-    if client.country and client.country in index.embargoed:
-        result.embargoed = True
-        result.notes.append(f"country = {client.country} embargoed")
-        return result
-    arranged = index.dir_hosts(target.directory.hosts)
-    host_urls = arranged.urls_for(options.protocols)
+    """`pick()` as `Chosen` hosts (for callers that want objects rather than bytes)."""
+    picked = pick(index, target.directory.hosts, client, options, rng)
+    result = Selection(notes=picked.notes, embargoed=picked.embargoed)
+    records = iter(picked.records)
     suffix = target.suffix
-    chosen: set[int] = set()
-    hosts = index.hosts
-
-    def usable(host_id: int) -> bool:
-        if host_id in chosen or host_id not in host_urls:
-            return False
-        allowed = hosts[host_id].countries_allowed
-        return not allowed or client.country in allowed
-
-    def take(ids: Iterable[int], step: str) -> int:
-        added = 0
-        for host_id in ids:
-            chosen.add(host_id)
-            result.hosts.append(Chosen(hosts[host_id], host_urls[host_id], step, suffix))
-            added += 1
-        return added
-
-    def weighted(ids: Iterable[int]) -> list[int]:
-        candidates = [i for i in dict.fromkeys(ids) if usable(i)]
-        return weighted_shuffle(candidates, lambda i: max(1, hosts[i].bandwidth), rng)
-
-    if options.use_netblocks and client.address is not None:
-        netblock_added = 0
-        for _length, ids in index.host_netblocks.matches(client.address):
-            group = [i for i in dict.fromkeys(ids) if usable(i)]
-            rng.shuffle(group)
-            netblock_added += take(group, "netblock")
-        if netblock_added:
-            result.notes.append("Using preferred netblock")
-        asn = index.asn_table.longest(client.address)
-        if asn is not None:
-            group = [i for i in index.asn_hosts.get(asn, ()) if usable(i)]
-            rng.shuffle(group)
-            if take(group, "asn"):
-                result.notes.append(f"Using ASN {asn}")
-
-    requested = [c for c in options.countries if c != "GLOBAL"]
-    if options.countries:
-        found = 0
-        for country in requested:
-            result.notes.append(f"country = {country}")
-            found += take(weighted(arranged.by_country.get(country, ())), "country")
-        if requested and not found:
-            for continent in dict.fromkeys(index.continent(c) for c in requested):
-                if continent:
-                    result.notes.append(f"continent = {continent}")
-                    take(weighted(arranged.by_continent.get(continent, ())), "continent")
-        if "GLOBAL" in options.countries:
-            result.notes.append("country = global")
-            take(weighted(arranged.public), "global")
-        return result
-
-    if client.country:
-        result.notes.append(f"country = {client.country}")
-        take(weighted(arranged.by_country.get(client.country, ())), "country")
-        continent = index.continent(client.country)
-        if continent:
-            result.notes.append(f"continent = {continent}")
-            take(weighted(arranged.by_continent.get(continent, ())), "continent")
-    if len(result.hosts) < index.minimum:
-        result.notes.append("country = global")
-        take(weighted(arranged.public), "global")
+    for step, count in picked.steps:
+        for _ in range(count):
+            record = next(records)
+            result.hosts.append(Chosen(record.host, record.urls, step, suffix))
     return result

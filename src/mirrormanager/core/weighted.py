@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
+
+_log = math.log
 
 
 def weighted_shuffle(
@@ -27,3 +29,20 @@ def weighted_shuffle(
         keyed.append((key, position, item))
     keyed.sort(key=lambda entry: (entry[0], entry[1]))
     return [item for _key, _position, item in keyed]
+
+
+def exponential_order(negative_weights: Sequence[float], rng: random.Random) -> list[int]:
+    """The positions of `weighted_shuffle` for weights given negated (all < 0).
+
+    Same random numbers, same keys bit for bit (`ln(1-U)/-w` is `-ln(1-U)/w`), same
+    order (a stable sort of the keys breaks ties by position), in two C-speed passes.
+    """
+    n = len(negative_weights)
+    draw = rng.random
+    if n < 2:
+        if n:
+            draw()  # the one draw weighted_shuffle makes, to keep the stream aligned
+        return list(range(n))
+    log = _log
+    keys = [log(1.0 - draw()) / w for w in negative_weights]
+    return sorted(range(n), key=keys.__getitem__)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
-from mirrormanager.core.selection import Chosen
+if TYPE_CHECKING:
+    from mirrormanager.core.selection import Chosen
 
 _MAX_ECHO = 200
 
@@ -40,6 +42,36 @@ def render(
         lines.append(created_line(created))
     lines.extend(chosen.urls[0][1] + chosen.suffix + "\n" for chosen in hosts if chosen.urls)
     return "".join(lines).encode("utf-8")
+
+
+def url_line(urls: Sequence[tuple[str, str]]) -> bytes:
+    """A host's line without the suffix: its first (preferred) URL; b"" if it has none."""
+    return urls[0][1].encode("utf-8", "replace") if urls else b""
+
+
+class HostLine(Protocol):
+    @property
+    def line(self) -> bytes:
+        """`url_line(urls)`: the host's first URL without the suffix, never empty."""
+        ...
+
+
+def render_hosts(
+    hosts: Sequence[HostLine],
+    suffix: str,
+    *,
+    what: str,
+    notes: Sequence[str],
+    created: int | None = None,
+) -> bytes:
+    """`render` from each host's prepared line and the request's suffix."""
+    head = " ".join([what, *notes]) + "\n"
+    if created is not None:
+        head += created_line(created)
+    if not hosts:
+        return head.encode("utf-8")
+    end = (suffix + "\n").encode("utf-8")
+    return b"".join((head.encode("utf-8"), end.join([h.line for h in hosts]), end))
 
 
 def usage_error() -> bytes:

@@ -22,15 +22,29 @@ _MAX_BUFFERED = 100_000  # lines; beyond that (disk stuck) lines are dropped and
 
 
 def _field(value: str) -> str:
-    return "".join(ch if ch.isprintable() and ch != "\t" else "?" for ch in value[:200])
+    value = value[:200]
+    if value.isprintable() and "\t" not in value:  # nearly always: no copy per character
+        return value
+    return "".join(ch if ch.isprintable() and ch != "\t" else "?" for ch in value)
+
+
+_stamped: tuple[int, str] = (-1, "")
+
+
+def _stamp(when: float) -> str:
+    """The ISO 8601 UTC time, formatted once per second."""
+    global _stamped
+    second = int(when // 1)
+    if _stamped[0] != second:
+        _stamped = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)))
+    return _stamped[1]
 
 
 def format_line(
     address: str, when: float, country: str, repo: str, arch: str, endpoint: str
 ) -> str:
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
-    fields = (address, stamp, country, repo, arch, endpoint)
-    return "\t".join(_field(f) for f in fields) + "\n"
+    fields = (address, _stamp(when), country, repo, arch, endpoint)
+    return "\t".join([_field(f) for f in fields]) + "\n"
 
 
 class AccessLog:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from mirrormanager.core.netblocks import PrefixTable, parse_address
 from mirrormanager.logging import get_logger
@@ -34,6 +34,40 @@ Send = Callable[[Message], Awaitable[None]]
 
 MAX_QUERY = 4096
 JSON = "application/json"
+
+_CONTENT_TYPES: dict[str, bytes] = {}  # content type -> its header value, encoded once
+
+
+def _content_type(value: str) -> bytes:
+    found = _CONTENT_TYPES.get(value)
+    if found is None:
+        found = value.encode()
+        if len(_CONTENT_TYPES) < 64:
+            _CONTENT_TYPES[value] = found
+    return found
+
+
+def _unquote(text: str) -> str:
+    """`parse_qsl`'s decoding of one name or value ('+' is a space; %xx, UTF-8)."""
+    if "+" in text:
+        text = text.replace("+", " ")
+    return unquote(text) if "%" in text else text
+
+
+def parse_query(raw: bytes) -> dict[str, str]:
+    """The first value of each parameter, as `parse_qsl(raw.decode("latin-1"),
+    keep_blank_values=True)` decodes them, without its per-field function calls."""
+    params: dict[str, str] = {}
+    if not raw:
+        return params
+    for field in raw.decode("latin-1").split("&"):
+        if not field:
+            continue
+        name, _sep, value = field.partition("=")
+        name = _unquote(name)
+        if name not in params:
+            params[name] = _unquote(value)
+    return params
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +195,11 @@ class MirrorlistApp:
             response = Response(503, TEXT, b"# error: temporarily unable to answer\n", "internal")
         self.metrics.observe(endpoint, response.outcome, time.perf_counter() - started)
         headers = [
-            (b"content-type", response.content_type.encode()),
+            (b"content-type", _content_type(response.content_type)),
             (b"content-length", str(len(response.body)).encode()),
-            *response.headers,
         ]
+        if response.headers:
+            headers += response.headers
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         body = b"" if scope.get("method") == "HEAD" else response.body
         await send({"type": "http.response.body", "body": body})
@@ -208,9 +243,7 @@ class MirrorlistApp:
         if len(raw) > MAX_QUERY:
             body = b"# error: query string too long\n"
             return self.handler._error(endpoint == "metalink", 400, body, "too_long", now)
-        params: dict[str, str] = {}
-        for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-            params.setdefault(key, value)
+        params = parse_query(raw)
         response, entry = self.handler.answer(
             self.holder.current, endpoint, params, self.client_address(scope), now
         )

@@ -25,12 +25,18 @@ class NoGeoIP:
 
 
 class MaxMindCountry:
-    """A memory-mapped reader: shared pages between workers, no per-request I/O."""
+    """A memory-mapped reader: shared pages between workers, no per-request I/O.
+
+    The C extension (`MODE_MMAP_EXT`, libmaxminddb) when the wheel has it: the same
+    answers as the pure-Python reader in a tenth of the time."""
 
     def __init__(self, path: Path) -> None:
         import maxminddb
 
-        self._reader: Any = maxminddb.open_database(str(path), maxminddb.MODE_MMAP)
+        try:
+            self._reader: Any = maxminddb.open_database(str(path), maxminddb.MODE_MMAP_EXT)
+        except (ImportError, ValueError, AttributeError):
+            self._reader = maxminddb.open_database(str(path), maxminddb.MODE_MMAP)
 
     def country(self, address: Address) -> str:
         try:

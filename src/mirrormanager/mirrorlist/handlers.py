@@ -11,10 +11,10 @@ from mirrormanager.core.netblocks import Address, parse_address
 from mirrormanager.core.selection import (
     METALINK_PROTOCOLS,
     MIRRORLIST_PROTOCOLS,
-    Chosen,
     Client,
+    HostRecord,
     Options,
-    select,
+    pick,
 )
 from mirrormanager.core.targets import LookupFailure, Target, resolve_path, resolve_repo
 from mirrormanager.formats import metalink, mirrorlist_text
@@ -24,6 +24,8 @@ from mirrormanager.mirrorlist.state import Loaded
 TEXT = "text/plain; charset=utf-8"
 KNOWN_PROTOCOLS = frozenset({"https", "http", "ftp", "rsync"})
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_METALINK_DEFAULT = Options(protocols=METALINK_PROTOCOLS)
+_MIRRORLIST_DEFAULT = Options(protocols=MIRRORLIST_PROTOCOLS)
 
 
 @dataclass(slots=True)
@@ -105,35 +107,42 @@ class Handler:
             return self._failure(loaded, failure, is_metalink, now), None
         geo_country = self.geoip.country(address) if address is not None else ""
         client = Client(address, loaded.index.client_country(address, geo_country))
-        default = METALINK_PROTOCOLS if is_metalink else MIRRORLIST_PROTOCOLS
-        options = Options(
-            countries=_countries(params["country"]) if "country" in params else (),
-            use_netblocks=params.get("netblock", "1") != "0",
-            protocols=_protocols(params["protocol"]) if "protocol" in params else default,
-        )
-        selection = select(loaded.index, target, client, options, self.rng)
+        if "country" in params or "netblock" in params or "protocol" in params:
+            default = METALINK_PROTOCOLS if is_metalink else MIRRORLIST_PROTOCOLS
+            options = Options(
+                countries=_countries(params["country"]) if "country" in params else (),
+                use_netblocks=params.get("netblock", "1") != "0",
+                protocols=_protocols(params["protocol"]) if "protocol" in params else default,
+            )
+        else:
+            options = _METALINK_DEFAULT if is_metalink else _MIRRORLIST_DEFAULT
+        picked = pick(loaded.index, target.directory.hosts, client, options, self.rng)
         entry = None
         if target.repo:
             entry = AccessEntry(
                 str(address or peer_address), client.country, target.repo, target.arch
             )
-        outcome = "embargoed" if selection.embargoed else "ok"
+        outcome = "embargoed" if picked.embargoed else "ok"
+        records = picked.records
         if is_metalink:
-            body = metalink.render(target.file_name, target.files, selection.hosts, now=now)
+            body = metalink.render_hosts(
+                target.file_name, target.files, records, target.suffix, now=now
+            )
             return Response(200, metalink.CONTENT_TYPE, body, outcome), entry
         if params.get("redirect") == "1":
-            return self._redirect(target, selection.hosts), entry
+            return self._redirect(target, records), entry
         what = mirrorlist_text.describe(target.repo, target.arch, target.path)
         created = snapshot.created if params.get("time", "0") not in ("", "0") else None
-        body = mirrorlist_text.render(
-            selection.hosts, what=what, notes=selection.notes, created=created
+        body = mirrorlist_text.render_hosts(
+            records, target.suffix, what=what, notes=picked.notes, created=created
         )
         return Response(200, TEXT, body, outcome), entry
 
-    def _redirect(self, target: Target, hosts: Sequence[Chosen]) -> Response:
-        for chosen in hosts:
-            for protocol, url in chosen.full_urls:
+    def _redirect(self, target: Target, hosts: Sequence[HostRecord]) -> Response:
+        for record in hosts:
+            for protocol, base in record.urls:
                 if protocol in ("https", "http"):
+                    url = base + target.suffix
                     return Response(
                         302, TEXT, b"", "redirect", [(b"location", url.encode("utf-8"))]
                     )

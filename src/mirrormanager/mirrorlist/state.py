@@ -9,6 +9,7 @@ reason and the old data keeps serving.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import os
 import signal
@@ -83,6 +84,19 @@ def load(path: Path, *, minimum: int, embargoed: tuple[str, ...], decoder: Decod
     )
 
 
+def settle_memory() -> None:
+    """After a swap: free the old snapshot's cycles, then freeze what is alive.
+
+    A snapshot is ~150,000 GC-tracked objects that live until the next swap; a full
+    collection walks them all (~50 ms: a p99 outlier of every request in flight).
+    `gc.freeze()` moves them out of the collector's reach; unfreezing first lets the
+    collection free whatever cycles the previous snapshot left.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 class SnapshotHolder:
     """The current `Loaded` (None before the first good load) and its reload loop."""
 
@@ -118,6 +132,7 @@ class SnapshotHolder:
             self.refused = file_key(self.path)
             log.warning("snapshot not loaded", path=str(self.path), reason=str(exc))
             return False
+        settle_memory()
         self._log_loaded(self.current)
         return True
 
@@ -156,6 +171,7 @@ class SnapshotHolder:
             self.current = loaded  # the swap: one reference, atomic for the event loop
             self.refused = None
             self.reloads += 1
+            settle_memory()
             self._log_loaded(loaded)
             return True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mirrormanager.core.netblocks import PrefixTable, parse_address, parse_network
@@ -91,3 +91,71 @@ def test_fast_cidr_parser_rejects(bad: str) -> None:
 
     with pytest.raises(ValueError):
         parse_cidr(bad)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789.:abf% ", max_size=20))
+def test_parse_address_fast_path_agrees_with_ipaddress(text: str) -> None:
+    stripped = text.strip().split("%", 1)[0]
+    try:
+        expected = ipaddress.ip_address(stripped)
+    except ValueError:
+        expected = None
+    if isinstance(expected, ipaddress.IPv6Address) and expected.ipv4_mapped is not None:
+        expected = expected.ipv4_mapped
+    try:
+        got = parse_address(text)
+    except ValueError:
+        got = None
+    assert got == expected and type(got) is type(expected)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.integers(0, 300).map(str) | st.sampled_from(["00", "01", "007", ""]),
+        min_size=3,
+        max_size=5,
+    )
+)
+def test_parse_address_dotted_quads(parts: list[str]) -> None:
+    text = ".".join(parts)
+    try:
+        expected = ipaddress.ip_address(text)
+    except ValueError:
+        expected = None
+    try:
+        got = parse_address(text)
+    except ValueError:
+        got = None
+    assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["10.0.0.0", "10.1.2.3", "192.0.2.0", "2001:db8::", "::1", "300.1.1.1", "x", ""]
+            ),
+            st.sampled_from(["", "/8", "/16", "/24", "/32", "/33", "/48", "/x", "/-1", "/"]),
+            st.integers(0, 5),
+        ),
+        max_size=30,
+    )
+)
+def test_update_is_add_row_by_row(rows: list[tuple[str, str, int]]) -> None:
+    one: PrefixTable[int] = PrefixTable()
+    bad = 0
+    for address, length, value in rows:
+        try:
+            one.add(f" {address}{length}", value)
+        except ValueError:
+            bad += 1
+    many: PrefixTable[int] = PrefixTable()
+    assert many.update((f" {a}{n}", v) for a, n, v in rows) == bad
+    assert len(many) == len(one)
+    for text in ("10.1.2.3", "10.200.0.1", "192.0.2.9", "2001:db8::5", "::1", "8.8.8.8"):
+        address = parse_address(text)
+        assert many.matches(address) == one.matches(address)
+        assert many.longest(address) == one.longest(address)

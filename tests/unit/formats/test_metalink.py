@@ -64,3 +64,46 @@ def test_error_is_a_valid_metalink_with_the_message_in_a_comment() -> None:
 def test_hostile_file_name_is_escaped() -> None:
     body = metalink.render('a"<&>.iso', [], [], now=NOW)
     assert ET.fromstring(body).find(f"{NS}files/{NS}file").get("name") == 'a"<&>.iso'
+
+
+def test_suffix_is_escaped_and_a_nul_in_the_file_name_stays_in_the_head() -> None:
+    hosts = [
+        Chosen(PUBLIC, (("https", "https://a.example/f"),), "country", "/x&y/a\x00b.iso"),
+        Chosen(PRIVATE, (("http", "http://b.example/g"),), "netblock", "/x&y/a\x00b.iso"),
+    ]
+    body = metalink.render("a\x00b.iso", [], hosts, now=NOW).decode()
+    assert '<file name="a\x00b.iso">' in body
+    assert 'preference="100">https://a.example/f/x&amp;y/a\x00b.iso</url>\n' in body
+    assert 'preference="99" mm0:private="True">http://b.example/g/x&amp;y/a\x00b.iso</url>' in body
+
+
+def test_hosts_with_different_suffixes() -> None:
+    hosts = [
+        Chosen(PUBLIC, (("https", "https://a.example/f"),), "country", "/one"),
+        Chosen(PUBLIC, (("https", "https://b.example/f"),), "country", "/two"),
+    ]
+    body = metalink.render("f", [], hosts, now=NOW).decode()
+    assert ">https://a.example/f/one</url>" in body and ">https://b.example/f/two</url>" in body
+
+
+def test_render_hosts_equals_render() -> None:
+    from types import SimpleNamespace
+
+    for name, suffix in [
+        ("repomd.xml", "/f/repodata/repomd.xml"),
+        ("a\x00b", "/d/a\x00b"),
+        ("x", ""),
+    ]:
+        chosen = [
+            Chosen(PUBLIC if i % 3 else PRIVATE, HOSTS[0].urls, "global", suffix)
+            for i in range(130)
+        ]
+        prepared = []
+        for c in chosen:
+            segments = metalink.url_segments(c.urls, c.host.country, c.host.private)
+            prepared.append(
+                SimpleNamespace(segments=segments, lines_last=metalink.last_lines(segments))
+            )
+        fast = metalink.render_hosts(name, [CURRENT, OLDER], prepared, suffix, now=NOW)
+        assert fast == metalink.render(name, [CURRENT, OLDER], chosen, now=NOW)
+        assert fast.count(b"<url ") == 260
