@@ -11,7 +11,8 @@ print one line that tells an operator what broke and where, and map it to an exi
     ├── ScanError          the master tree cannot be scanned                (exit 6)
     ├── InputError         a command's arguments name nothing real          (exit 7)
     ├── NothingToDoError   a maintenance command found nothing to change    (exit 8)
-    └── NotAvailableError  the part of the system is not built yet          (exit 9)
+    ├── TransferError      a snapshot could not be pushed or fetched        (exit 1)
+    └── NotAvailableError  an optional part is not installed (e.g. matplotlib) (exit 9)
 """
 
 from __future__ import annotations
@@ -75,7 +76,13 @@ class NothingToDoError(MirrorManagerError):
     exit_code = 8
 
 
+class TransferError(MirrorManagerError):
+    """A snapshot could not be pushed or downloaded (rsync, HTTP or network error, too big)."""
+
+    exit_code = 1
+
+
 class NotAvailableError(MirrorManagerError):
-    """A command whose part of the system does not exist yet."""
+    """A feature needs an optional package that is not installed."""
 
     exit_code = 9

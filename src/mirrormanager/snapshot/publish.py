@@ -24,7 +24,7 @@ from typing import Literal, Protocol
 import httpx
 
 from mirrormanager import __version__
-from mirrormanager.errors import FormatError, MirrorManagerError
+from mirrormanager.errors import FormatError, TransferError
 from mirrormanager.logging import get_logger
 from mirrormanager.snapshot.store import decode_any, detect_format, folder_lock, publish
 
@@ -35,12 +35,6 @@ DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 ETAG_SUFFIX = ".etag"
 # How much of rsync's stderr a failure report carries: the last lines say what went wrong.
 _STDERR_TAIL = 500
-
-
-class TransferError(MirrorManagerError):
-    """A snapshot could not be downloaded (HTTP error, network error, too big)."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True, slots=True)
