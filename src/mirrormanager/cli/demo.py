@@ -55,7 +55,7 @@ def write_demo_config(directory: Path, *, bind: str = "127.0.0.1:8080") -> Path:
         f'geoip_database = "{directory / "GeoLite2-Country-demo.mmdb"}"\n'
         f'mirrorlist_bind = "{bind}"\n'
         "mirrorlist_workers = 1\n"
-        "log_level = \"WARNING\"  # the demo prints its own summary lines\n",
+        'log_level = "WARNING"  # the demo prints its own summary lines\n',
         encoding="utf-8",
     )
     return config
