@@ -1,10 +1,15 @@
 """HTTP/HTTPS connector: one ``httpx.AsyncClient`` per host, bounded in every direction.
 
-Per category: one HEAD of the base URL (a broken URL is a failure, not "everything
-stale"), then per directory either one GET of ``repodata/repomd.xml`` compared by sha256
-with the master's history, or (not in repodata-only mode) HEAD requests for the files the
-master lists there, stopping at the first stale one. Redirects are followed by hand so a
-mirror cannot send the crawler to another host unless the settings allow it.
+Per category, in full mode when the master has a ``fullfiletimelist-*``: one GET of the
+mirror's copy of that list (streamed, bounded, hashed and parsed on the fly). Identical to
+the master's: every directory is current; different: each directory is judged from the
+mirror's list. Either way no HEAD per file; only the repomd.xml checks below still run,
+because they prove content. Without a usable list: one HEAD of the base URL (a broken URL
+is a failure, not "everything stale"), then per directory either one GET of
+``repodata/repomd.xml`` compared by sha256 with the master's history, or (not in
+repodata-only mode) HEAD requests for the files the master lists there, stopping at the
+first stale one. Redirects are followed by hand so a mirror cannot send the crawler to
+another host unless the settings allow it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from mirrormanager.crawler.compare import (
     combine,
     generation_index,
     judge_head,
+    judge_listing,
     propagation_bucket,
     repomd_state,
     repomd_verdict,
@@ -40,8 +46,10 @@ from mirrormanager.crawler.model import (
     DirPlan,
     HostLog,
     HostPlan,
+    MasterTimelist,
     RepomdObservation,
 )
+from mirrormanager.formats.timelist import TimelistReader
 
 USER_AGENT = f"mirrormanager-crawler/{__version__}"
 MAX_REDIRECTS = 5
@@ -49,6 +57,19 @@ _DRAIN_LIMIT = 64 << 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 ClientFactory = Callable[[HostPlan, CrawlOptions], httpx.AsyncClient]
+Sink = Callable[[bytes], None]
+
+
+class _TooLarge(CrawlError):
+    """A body over ``max_response_bytes``: fatal for repomd.xml, a fallback for a time list."""
+
+
+@dataclass(frozen=True, slots=True)
+class _MirrorList:
+    """What a mirror's copy of the time list says: identical, or these entries."""
+
+    identical: bool
+    entries: dict[str, ListedEntry]
 
 
 def default_client(
@@ -155,7 +176,13 @@ class HttpConnector:
         await self.client.aclose()
 
     async def _request(
-        self, method: str, url: str, options: CrawlOptions, *, body: bool = False
+        self,
+        method: str,
+        url: str,
+        options: CrawlOptions,
+        *,
+        body: bool = False,
+        sink: Sink | None = None,
     ) -> _Answer:
         """One request, following redirects within the host; bounded body when asked."""
         current = url
@@ -163,7 +190,7 @@ class HttpConnector:
             async with self._slots:
                 self.requests += 1
                 try:
-                    answer = await self._send(method, current, options, body)
+                    answer = await self._send(method, current, options, body, sink)
                 except httpx.TimeoutException as exc:
                     raise CrawlError(current, f"timed out ({type(exc).__name__})") from None
                 except httpx.HTTPError as exc:
@@ -179,37 +206,54 @@ class HttpConnector:
             current = target
         raise CrawlError(url, f"more than {MAX_REDIRECTS} redirects")
 
-    async def _send(self, method: str, url: str, options: CrawlOptions, body: bool) -> _Answer:
+    async def _send(
+        self, method: str, url: str, options: CrawlOptions, body: bool, sink: Sink | None
+    ) -> _Answer:
+        """One request; a 200 body is kept (``body``) or streamed to ``sink``, bounded."""
         limit = options.max_response_bytes
         async with self.client.stream(method, url) as response:
             data = b""
             length = _content_length(response.headers)
-            if body and response.status_code == 200:
+            if (body or sink is not None) and response.status_code == 200:
                 if length is not None and length > limit:
-                    raise CrawlError(url, f"response of {length} bytes exceeds {limit}")
+                    raise _TooLarge(url, f"response of {length} bytes exceeds {limit}")
                 chunks: list[bytes] = []
                 size = 0
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > limit:
-                        raise CrawlError(url, f"response larger than {limit} bytes")
-                    chunks.append(chunk)
+                        raise _TooLarge(url, f"response larger than {limit} bytes")
+                    if sink is not None:
+                        sink(chunk)
+                    else:
+                        chunks.append(chunk)
                 data = b"".join(chunks)
             else:
                 await _drain(response)
             return _Answer(response.status_code, response.headers, str(response.url), data)
 
     async def check(
-        self, url: str, dirs: tuple[DirPlan, ...], options: CrawlOptions, log: HostLog
+        self,
+        url: str,
+        dirs: tuple[DirPlan, ...],
+        options: CrawlOptions,
+        log: HostLog,
+        *,
+        timelist: MasterTimelist | None = None,
     ) -> CategoryCheck:
         base = url.rstrip("/") + "/"
-        answer = await self._request("HEAD", base, options)
-        if answer.status in (405, 501):  # some servers refuse HEAD on directories
-            answer = await self._request("GET", base, options)
-        if answer.status == -1:
-            raise CrawlError(base, f"redirects to another host ({answer.url}), not allowed")
-        if answer.status >= 400:
-            raise CrawlError(base, f"base directory answers HTTP {answer.status}")
+        fast = options.repodata_only or options.propagation_only
+        mirror: _MirrorList | None = None
+        if timelist is not None and options.use_timelist and not fast:
+            mirror = await self._mirror_list(base, timelist, options, log)
+        if mirror is None:  # the list's 200 already proved the URL serves the category
+            answer = await self._request("HEAD", base, options)
+            if answer.status in (405, 501):  # some servers refuse HEAD on directories
+                answer = await self._request("GET", base, options)
+            if answer.status == -1:
+                raise CrawlError(base, f"redirects to another host ({answer.url}), not allowed")
+            if answer.status >= 400:
+                raise CrawlError(base, f"base directory answers HTTP {answer.status}")
         now = options.now if options.now is not None else int(time.time())
         verdicts: dict[int, Verdict] = {}
         repomd: dict[int, RepomdObservation] = {}
@@ -220,8 +264,12 @@ class HttpConnector:
             if plan.is_repodata:
                 repomd[plan.directory_id] = observed
 
-        fast = options.repodata_only or options.propagation_only
         selected = [d for d in dirs if d.is_repodata or not fast]
+        if mirror is not None:
+            for plan in selected:
+                if not plan.is_repodata:
+                    verdicts[plan.directory_id] = _judge_from_list(plan, mirror, log)
+            selected = [d for d in selected if d.is_repodata]
         # Directories run concurrently; the semaphore keeps requests within max_connections,
         # and a transport error (CrawlError) cancels the category at once.
         try:
@@ -234,6 +282,51 @@ class HttpConnector:
                 raise
             raise _first(errors) from None
         return CategoryCheck(verdicts, repomd)
+
+    async def _mirror_list(
+        self, base: str, timelist: MasterTimelist, options: CrawlOptions, log: HostLog
+    ) -> _MirrorList | None:
+        """The mirror's copy of the category's time list, or None to fall back to HEADs.
+
+        One GET, streamed: hashed and parsed on the fly, keeping only the paths the plan
+        needs, so memory does not grow with the size of the list. Missing (any non-200),
+        too large or unparsable: None. Transport errors fail the category as usual.
+        """
+        name = quote(timelist.name)
+        target = urljoin(base, "../" + name) if timelist.prefix else base + name
+        digest = hashlib.sha256()
+        reader = TimelistReader(timelist.prefix, timelist.wanted)
+
+        def sink(chunk: bytes) -> None:
+            digest.update(chunk)
+            reader.feed(chunk)
+
+        try:
+            answer = await self._request("GET", target, options, sink=sink)
+        except _TooLarge as exc:
+            log("INFO", f"{timelist.name}: {exc.reason}; checking files one by one")
+            return None
+        if answer.status != 200:
+            status = "redirect to another host" if answer.status == -1 else answer.status
+            log("INFO", f"{timelist.name}: HTTP {status}; checking files one by one")
+            return None
+        if digest.hexdigest() == timelist.sha256:
+            log("INFO", f"{timelist.name}: identical to the master's")
+            return _MirrorList(identical=True, entries={})
+        reader.close()
+        if not reader.valid:
+            log(
+                "INFO",
+                f"{timelist.name}: not a usable time list ({reader.matched} entries, "
+                f"{reader.garbage} unreadable lines); checking files one by one",
+            )
+            return None
+        log("INFO", f"{timelist.name}: differs from the master's; judging from its entries")
+        entries = {
+            path: ListedEntry(size=size, is_link=kind == "l", is_dir=kind == "d")
+            for path, (kind, _, size) in reader.entries.items()
+        }
+        return _MirrorList(identical=False, entries=entries)
 
     async def _check_dir(
         self, base: str, plan: DirPlan, options: CrawlOptions, log: HostLog, now: int
@@ -266,3 +359,16 @@ class HttpConnector:
                 log("INFO", f"{plan.path}/{master.name}: stale (HTTP {answer.status})")
                 break
         return combine(verdicts), "failed"
+
+
+def _judge_from_list(plan: DirPlan, mirror: _MirrorList, log: HostLog) -> Verdict:
+    """A directory is current when the mirror's list has it and every file the master
+    lists there with the same size (times are not compared: the list says nothing the
+    repomd.xml hashes do not prove better)."""
+    if mirror.identical:
+        return True
+    present = plan.path == "" or plan.path in mirror.entries
+    if present and judge_listing(plan.path, plan.files, mirror.entries):
+        return True
+    log("INFO", f"{plan.path or '.'}: stale according to the mirror's time list")
+    return False

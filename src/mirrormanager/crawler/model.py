@@ -39,6 +39,21 @@ class DirPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class MasterTimelist:
+    """The master's ``fullfiletimelist-*`` of a category, as the HTTP connector needs it.
+
+    Built once per category at plan time; a mirror's copy sits at the same place relative
+    to the category URL (the top itself, or its parent when ``prefix`` is set).
+    """
+
+    name: str  # e.g. "fullfiletimelist-fedora"
+    prefix: str  # "" (list in the category top) or e.g. "linux/" (list in its parent)
+    sha256: str  # of the master's current list
+    size: int
+    wanted: frozenset[str]  # paths (relative to the top) of the files planned outside repodata
+
+
+@dataclass(frozen=True, slots=True)
 class CategoryPlan:
     """One category a host carries, with its URLs in the order they will be tried."""
 
@@ -48,6 +63,7 @@ class CategoryPlan:
     urls: tuple[str, ...]
     always_up2date: bool
     dirs: tuple[DirPlan, ...]
+    timelist: MasterTimelist | None = None  # None: the master has no list for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +98,8 @@ class CrawlOptions:
     probe_reachability: bool = False  # one TCP connect per IP family to each host
     # Propagation run: fetch repomd.xml, record PropagationStat, store nothing per host.
     propagation_only: bool = False
+    # Full HTTP crawls: judge directories from the mirror's fullfiletimelist when it has one.
+    use_timelist: bool = True
 
 
 class HostStatus(enum.Enum):
@@ -145,7 +163,13 @@ class Connector(Protocol):
     requests: int
 
     async def check(
-        self, url: str, dirs: tuple[DirPlan, ...], options: CrawlOptions, log: HostLog
+        self,
+        url: str,
+        dirs: tuple[DirPlan, ...],
+        options: CrawlOptions,
+        log: HostLog,
+        *,
+        timelist: MasterTimelist | None = None,
     ) -> CategoryCheck: ...
 
     async def aclose(self) -> None: ...

@@ -6,14 +6,17 @@ crawl's memory grows with the master tree, not with hosts x directories.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from mirrormanager.crawler.compare import RepomdGeneration, master_files
-from mirrormanager.crawler.model import CategoryPlan, DirPlan, HostPlan
+from mirrormanager.crawler.model import CategoryPlan, DirPlan, HostPlan, MasterTimelist
 from mirrormanager.db.models import (
     Category,
     CategoryDirectory,
@@ -26,6 +29,10 @@ from mirrormanager.db.models import (
     Site,
 )
 from mirrormanager.errors import ConfigError
+from mirrormanager.logging import get_logger
+from mirrormanager.scanner.timelist import find_timelist
+
+log = get_logger(__name__)
 
 _AUTO_ORDER = ("rsync", "https", "http")
 # Repodata-only crawls want repomd.xml hashes, which only http(s) gives.
@@ -112,8 +119,42 @@ def repodata_directories(session: Session, prefixes: Sequence[str]) -> set[int]:
     return set(session.scalars(select(Directory.id).where(Directory.name.in_(wanted))))
 
 
+def master_timelist(top: str, dirs: Sequence[DirPlan]) -> MasterTimelist | None:
+    """The master's ``fullfiletimelist-*`` for the category at ``top`` (in the top or its
+    parent, as the scanner finds it), hashed once; None when there is none or it is unreadable.
+    """
+    found = find_timelist(top)
+    if found is None:
+        return None
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(found.path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        log.warning("fullfiletimelist not readable", path=found.path, error=str(exc))
+        return None
+    wanted: set[str] = set()
+    for plan in dirs:
+        if plan.is_repodata:
+            continue  # judged by the hash of repomd.xml, never by a list
+        prefix = f"{plan.path}/" if plan.path else ""
+        if plan.path:
+            wanted.add(plan.path)
+        wanted.update(prefix + f.name for f in plan.files)
+    return MasterTimelist(
+        name=os.path.basename(found.path),
+        prefix=found.prefix,
+        sha256=digest.hexdigest(),
+        size=size,
+        wanted=frozenset(wanted),
+    )
+
+
 class PlanBuilder:
-    """Builds HostPlans, caching each category's directory plans."""
+    """Builds HostPlans, caching each category's directory plans and master time list."""
 
     def __init__(
         self,
@@ -122,14 +163,19 @@ class PlanBuilder:
         protocol: str = "auto",
         repodata_only: bool = False,
         repositories: Sequence[str] = (),
+        master_prefix: str | Path | None = None,
     ) -> None:
         self.session = session
+        # Where the master tree is mounted: its fullfiletimelist-* files spare full HTTP
+        # crawls one HEAD per file. None (or a repodata-only crawl): no lists.
+        self.master_prefix = None if repodata_only or repositories else master_prefix
         self.protocol = protocol
         self.repodata_only = repodata_only
         self.only: set[int] | None = (
             repodata_directories(session, repositories) if repositories else None
         )
         self._dirs: dict[int, tuple[DirPlan, ...]] = {}
+        self._timelists: dict[int, MasterTimelist | None] = {}
 
     def host(self, host: Host, categories: Sequence[str] = ()) -> HostPlan | None:
         """The plan of one host, or None when it carries none of the wanted categories."""
@@ -154,6 +200,7 @@ class PlanBuilder:
                     urls=order_urls(urls, self.protocol, repodata_only=self.repodata_only),
                     always_up2date=hc.always_up2date,
                     dirs=() if hc.always_up2date else self.directories(category),
+                    timelist=None if hc.always_up2date else self.timelist(category),
                 )
             )
         if not plans:
@@ -165,6 +212,15 @@ class PlanBuilder:
             max_connections=max(1, host.max_connections or 1),
             categories=tuple(plans),
         )
+
+    def timelist(self, category: Category) -> MasterTimelist | None:
+        """The master's time list of the category, read once for all hosts."""
+        if self.master_prefix is None or category.topdir is None:
+            return None
+        if category.id not in self._timelists:
+            top = os.path.join(str(self.master_prefix), category.topdir.name)
+            self._timelists[category.id] = master_timelist(top, self.directories(category))
+        return self._timelists[category.id]
 
     def directories(self, category: Category) -> tuple[DirPlan, ...]:
         cached = self._dirs.get(category.id)

@@ -28,6 +28,7 @@ from mirrormanager.crawler.model import (
     CrawlOptions,
     DirPlan,
     HostLog,
+    MasterTimelist,
     RepomdObservation,
 )
 
@@ -66,7 +67,13 @@ class RsyncConnector:
         return None
 
     async def check(
-        self, url: str, dirs: tuple[DirPlan, ...], options: CrawlOptions, log: HostLog
+        self,
+        url: str,
+        dirs: tuple[DirPlan, ...],
+        options: CrawlOptions,
+        log: HostLog,
+        *,
+        timelist: MasterTimelist | None = None,  # unused: one listing already covers it all
     ) -> CategoryCheck:
         if not url.startswith("rsync://") or any(c.isspace() for c in url):
             raise CrawlError(url, "not an rsync:// URL")

@@ -125,6 +125,7 @@ def crawl(
         protocol=options.protocol,
         repodata_only=options.repodata_only or options.propagation_only,
         repositories=repositories,
+        master_prefix=getattr(settings, "master_prefix", None) if options.use_timelist else None,
     )
     plans = [
         plan
@@ -405,7 +406,9 @@ async def _crawl_category(
                 else HttpConnector(client_factory(host, options), host)
             )
         try:
-            check = await connectors[kind].check(url, plan.dirs, options, hostlog)
+            check = await connectors[kind].check(
+                url, plan.dirs, options, hostlog, timelist=plan.timelist
+            )
         except CrawlError as exc:
             errors.append(str(exc))
             hostlog("ERROR", f"{plan.name}: {exc}")

@@ -27,10 +27,9 @@ import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from mirrormanager.formats.timelist import EntryError, parse_entry
 from mirrormanager.scanner.filelist import FileEntry
 from mirrormanager.scanner.walk import KnownDir, Observed, WalkReport, everyone_can_read
-
-MAX_LINE = 16 << 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,30 +66,13 @@ def _entries(path: str, prefix: str, report: WalkReport) -> Iterator[tuple[str, 
                 continue
             if not in_files or not raw.strip():
                 continue
-            if len(raw) > MAX_LINE:
-                report.problems.append((f"{path}:{number}", "line too long: skipped"))
-                continue
             try:
-                line = raw.rstrip(b"\n").decode("utf-8")
-            except UnicodeDecodeError:
-                report.problems.append((f"{path}:{number}", "not valid UTF-8: skipped"))
+                entry = parse_entry(raw, prefix)
+            except EntryError as exc:
+                report.problems.append((f"{path}:{number}", f"{exc}: skipped"))
                 continue
-            parts = line.split("\t", 3)
-            if len(parts) != 4 or not parts[1]:
-                report.problems.append((f"{path}:{number}", "malformed line: skipped"))
-                continue
-            ctime, kind, size, name = parts
-            if prefix:
-                if name + "/" == prefix:
-                    name = ""
-                elif name.startswith(prefix):
-                    name = name[len(prefix) :]
-                else:
-                    continue
-            try:
-                yield kind[0], name.strip("/"), int(ctime), int(size or 0)
-            except ValueError:
-                report.problems.append((f"{path}:{number}", "bad number: skipped"))
+            if entry is not None:
+                yield entry
 
 
 class TimelistWalker:
