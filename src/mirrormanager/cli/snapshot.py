@@ -16,8 +16,6 @@ import click
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.formats import snapshot_codec
 from mirrormanager.snapshot.publish import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_TIMEOUT,
     RsyncPusher,
     fetch_snapshot,
     make_client,
@@ -136,7 +134,7 @@ def show_command(file: Path) -> None:
     "--timeout",
     type=click.FloatRange(min=1),
     default=None,
-    help=f"rsync I/O and ssh connect timeout in seconds (default {DEFAULT_TIMEOUT:g}).",
+    help="rsync I/O and ssh connect timeout in seconds (default: snapshot_publish_timeout).",
 )
 @click.pass_context
 def publish_command(
@@ -148,10 +146,10 @@ def publish_command(
     corrupt (nothing is pushed).
     """
     settings = app_context().settings
-    all_targets = unique_targets(getattr(settings, "snapshot_publish_targets", ()), targets)
+    all_targets = unique_targets(settings.snapshot_publish_targets, targets)
     if not all_targets:
         raise click.UsageError("no target: pass --target DEST or set snapshot_publish_targets")
-    seconds = timeout or float(getattr(settings, "snapshot_publish_timeout", DEFAULT_TIMEOUT))
+    seconds = timeout or settings.snapshot_publish_timeout
     path = Path(file or settings.effective_snapshot_file)
     report = push_snapshot(path, all_targets, pusher=RsyncPusher(timeout=seconds))
     snap = report.snapshot
@@ -180,13 +178,13 @@ def publish_command(
     "--timeout",
     type=click.FloatRange(min=1),
     default=None,
-    help=f"HTTP timeout in seconds (default {DEFAULT_TIMEOUT:g}).",
+    help="HTTP timeout in seconds (default: snapshot_publish_timeout).",
 )
 @click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
     default=None,
-    help=f"Refuse a larger download (default {DEFAULT_MAX_BYTES}).",
+    help="Refuse a larger download (default: snapshot_fetch_max_bytes).",
 )
 def fetch_command(
     url: str, output: Path | None, timeout: float | None, max_bytes: int | None
@@ -197,8 +195,8 @@ def fetch_command(
     if not url.startswith(("http://", "https://")):
         raise click.BadParameter("must be an http:// or https:// URL", param_hint="URL")
     target = Path(output or settings.effective_snapshot_file)
-    seconds = timeout or float(getattr(settings, "snapshot_publish_timeout", DEFAULT_TIMEOUT))
-    limit = max_bytes or int(getattr(settings, "snapshot_fetch_max_bytes", DEFAULT_MAX_BYTES))
+    seconds = timeout or settings.snapshot_publish_timeout
+    limit = max_bytes or settings.snapshot_fetch_max_bytes
     with make_client(seconds) as client:
         result = fetch_snapshot(client, url, target, max_bytes=limit)
     click.echo(result.summary())

@@ -12,12 +12,10 @@ from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.db.locks import job_lock
 from mirrormanager.stats.ingest import FileReport, expire, ingest
 
-DEFAULT_KEEP_DAYS = 400
-
 
 def keep_days_setting(settings: Any) -> int:
     """`stats_keep_days` once the settings table has it; 400 days until then."""
-    return int(getattr(settings, "stats_keep_days", DEFAULT_KEEP_DAYS))
+    return int(settings.stats_keep_days)
 
 
 @click.group("stats")
@@ -86,7 +84,7 @@ def ingest_command(files: tuple[Path, ...], workers: int, allow_live: bool) -> i
     "--days",
     type=click.IntRange(1),
     default=None,
-    help=f"Keep this many days (default: setting stats_keep_days, {DEFAULT_KEEP_DAYS}).",
+    help="Keep this many days (default: setting stats_keep_days).",
 )
 def expire_command(days: int | None) -> int:
     """Delete daily statistics and propagation history older than the retention."""

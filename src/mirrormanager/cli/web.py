@@ -6,7 +6,6 @@ import click
 
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.errors import ConfigError
-from mirrormanager.web.config import web_setting
 
 
 def parse_bind(bind: str) -> tuple[str, int]:
@@ -30,13 +29,13 @@ def serve_web(bind: str | None, threads: int | None) -> None:
     app_ctx = app_context()
     settings = app_ctx.settings
     require_current(app_ctx.engine)
-    host, port = parse_bind(bind or web_setting(settings, "web_bind"))
+    host, port = parse_bind(bind or settings.web_bind)
     app = create_app(settings)
     click.echo(f"serving the web UI on http://{host}:{port}/")
     waitress.serve(
         app,
         host=host,
         port=port,
-        threads=threads or web_setting(settings, "web_threads"),
+        threads=threads or settings.web_threads,
         ident="mirrormanager",
     )

@@ -125,7 +125,7 @@ def crawl(
         protocol=options.protocol,
         repodata_only=options.repodata_only or options.propagation_only,
         repositories=repositories,
-        master_prefix=getattr(settings, "master_prefix", None) if options.use_timelist else None,
+        master_prefix=settings.master_prefix if options.use_timelist else None,
     )
     plans = [
         plan

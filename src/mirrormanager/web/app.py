@@ -25,7 +25,6 @@ from mirrormanager.db.session import make_engine, make_session_factory
 from mirrormanager.logging import get_logger
 from mirrormanager.settings import Settings, load_settings
 from mirrormanager.web import oidc
-from mirrormanager.web.config import web_setting
 from mirrormanager.web.permissions import current_user, is_admin
 from mirrormanager.web.security import password_fingerprint
 
@@ -51,9 +50,9 @@ def create_app(
         MM_SETTINGS=settings,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=web_setting(settings, "web_session_cookie_secure"),
+        SESSION_COOKIE_SECURE=settings.web_session_cookie_secure,
         SESSION_COOKIE_NAME="mm_session",
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=web_setting(settings, "web_session_hours")),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.web_session_hours),
         MAX_CONTENT_LENGTH=1 << 20,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the signed session
     )
@@ -199,8 +198,8 @@ def _register_template_helpers(app: Flask) -> None:
             "current_user": current_user(),
             "is_admin": is_admin() if "db" in g else False,
             "oidc_enabled": oidc.enabled(settings),
-            "oidc_provider_name": web_setting(settings, "oidc_provider_name"),
-            "signup_enabled": web_setting(settings, "web_signup"),
+            "oidc_provider_name": settings.oidc_provider_name,
+            "signup_enabled": settings.web_signup,
             "has_endpoint": has_endpoint,
         }
 

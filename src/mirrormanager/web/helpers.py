@@ -11,8 +11,6 @@ from flask import current_app, request
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from mirrormanager.web.config import web_setting
-
 T = TypeVar("T")
 MAX_SEARCH = 200
 
@@ -54,7 +52,7 @@ def paginate(
             column.ilike(like, escape="\\") for column in search
         ]
         stmt = stmt.where(or_(*conditions))
-    per_page = per_page or web_setting(current_app.config["MM_SETTINGS"], "web_page_size")
+    per_page = per_page or current_app.config["MM_SETTINGS"].web_page_size
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     try:

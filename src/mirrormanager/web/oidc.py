@@ -13,7 +13,6 @@ from authlib.integrations.flask_client import OAuth  # type: ignore[import-untyp
 from flask import Flask, current_app
 
 from mirrormanager.logging import get_logger
-from mirrormanager.web.config import web_setting
 
 log = get_logger(__name__)
 
@@ -21,20 +20,20 @@ CLIENT_NAME = "oidc"
 
 
 def enabled(settings: Any) -> bool:
-    return bool(web_setting(settings, "oidc_issuer") and web_setting(settings, "oidc_client_id"))
+    return bool(settings.oidc_issuer and settings.oidc_client_id)
 
 
 def init_app(app: Flask, settings: Any) -> None:
     if not enabled(settings):
         return
     oauth = OAuth(app)
-    issuer = str(web_setting(settings, "oidc_issuer")).rstrip("/")
+    issuer = str(settings.oidc_issuer).rstrip("/")
     oauth.register(
         CLIENT_NAME,
-        client_id=web_setting(settings, "oidc_client_id"),
-        client_secret=web_setting(settings, "oidc_client_secret") or None,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret or None,
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
-        client_kwargs={"scope": web_setting(settings, "oidc_scopes"), "timeout": 10},
+        client_kwargs={"scope": settings.oidc_scopes, "timeout": 10},
     )
     app.extensions["mm_oauth"] = oauth
 
@@ -53,7 +52,7 @@ def finish_login() -> dict[str, Any]:
     oidc_client = client()
     token = oidc_client.authorize_access_token()
     claims: dict[str, Any] = dict(token.get("userinfo") or {})
-    groups_claim = web_setting(current_app.config["MM_SETTINGS"], "oidc_groups_claim")
+    groups_claim = current_app.config["MM_SETTINGS"].oidc_groups_claim
     if groups_claim not in claims:
         try:
             claims.update(dict(oidc_client.userinfo(token=token)))

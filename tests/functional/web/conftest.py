@@ -30,18 +30,6 @@ _CSRF = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class WebTestSettings(Settings):
-    """Settings plus the web rows that `web/config.py` reads (not yet in the table)."""
-
-    web_signup: bool = False
-    oidc_issuer: str = ""
-    oidc_client_id: str = ""
-    oidc_client_secret: str = ""
-    web_netblock_max_prefix_v4: int = 16
-    web_netblock_max_prefix_v6: int = 32
-
-
 def web_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": tmp_path,
@@ -50,7 +38,7 @@ def web_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "admin_group": ADMIN_GROUP,
     }
     values.update(overrides)
-    return WebTestSettings(**values)
+    return Settings(**values)
 
 
 class WebClient:

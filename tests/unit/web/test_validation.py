@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mirrormanager.web import validation as v
-from mirrormanager.web.config import WEB_SETTINGS, web_setting
 from mirrormanager.web.security import (
     EmailTokens,
     hash_api_token,
@@ -89,12 +88,3 @@ def test_passwords_and_tokens() -> None:
     assert tokens.load("confirm", signed) is None  # bound to its purpose
     assert tokens.load("reset", signed + "x") is None
     assert EmailTokens("other", 60).load("reset", signed) is None
-
-
-def test_web_settings_have_defaults_and_help() -> None:
-    class Bare:
-        pass
-
-    for row in WEB_SETTINGS:
-        assert row.help
-        assert web_setting(Bare(), row.name) == row.default

@@ -63,8 +63,14 @@ __all__ = ["bp", "invalidate_public_cache"]
 def _setup(state: flask.blueprints.BlueprintSetupState) -> None:
     config = state.app.config
     settings = config.get("MM_SETTINGS")
-    ttl = config.get("PUBLIC_CACHE_SECONDS", getattr(settings, "public_cache_seconds", DEFAULT_TTL))
-    check = config.get("PUBLIC_CACHE_CHECK_SECONDS", DEFAULT_CHECK_SECONDS)
+    # An app without MirrorManager settings (a bare test app) uses the cache's defaults.
+    ttl = config.get(
+        "PUBLIC_CACHE_SECONDS", settings.public_cache_seconds if settings else DEFAULT_TTL
+    )
+    check = config.get(
+        "PUBLIC_CACHE_CHECK_SECONDS",
+        settings.public_cache_check_seconds if settings else DEFAULT_CHECK_SECONDS,
+    )
     state.app.extensions[CACHE_KEY] = register(PageCache(float(ttl), float(check)))
 
 

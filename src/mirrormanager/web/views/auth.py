@@ -23,7 +23,6 @@ from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import User
 from mirrormanager.errors import InputError
 from mirrormanager.web import accounts, audit, oidc
-from mirrormanager.web.config import web_setting
 from mirrormanager.web.forms import LoginForm, ResetForm, ResetRequestForm, SignupForm, text
 from mirrormanager.web.mail import send_mail
 from mirrormanager.web.permissions import db
@@ -44,7 +43,7 @@ def _settings() -> Any:
 
 
 def tokens() -> EmailTokens:
-    hours = web_setting(_settings(), "web_token_max_age_hours")
+    hours = _settings().web_token_max_age_hours
     return EmailTokens(current_app.config["SECRET_KEY"], hours * 3600)
 
 
@@ -57,7 +56,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _external(endpoint: str, **values: Any) -> str:
-    base = str(web_setting(_settings(), "web_base_url")).rstrip("/")
+    base = str(_settings().web_base_url).rstrip("/")
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
@@ -81,7 +80,7 @@ def login() -> Any:
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, text(form.password))
         if user is None or not ok or not user.active:
             flash("Wrong user name or password.", "error")
-        elif user.email and not user.email_confirmed and web_setting(_settings(), "web_signup"):
+        elif user.email and not user.email_confirmed and _settings().web_signup:
             flash("Please confirm your e-mail address first; we sent you a link.", "warning")
         else:
             log_in(user)
@@ -100,7 +99,7 @@ def logout() -> Response:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup() -> Any:
-    if not web_setting(_settings(), "web_signup"):
+    if not _settings().web_signup:
         abort(404)
     form = SignupForm()
     if form.validate_on_submit():
@@ -224,7 +223,7 @@ def oidc_callback() -> Any:
     if not user.active:
         flash("This account is disabled.", "error")
         return redirect(url_for("auth.login"))
-    groups = oidc.groups_from_claims(claims, web_setting(settings, "oidc_groups_claim"))
+    groups = oidc.groups_from_claims(claims, settings.oidc_groups_claim)
     accounts.sync_groups(db(), user, groups)
     next_url = session.get("oidc_next")
     log_in(user)

@@ -23,7 +23,6 @@ from mirrormanager.db.models import (
     Location,
 )
 from mirrormanager.web import audit, validation
-from mirrormanager.web.config import web_setting
 from mirrormanager.web.forms import (
     AclIpForm,
     BaseForm,
@@ -55,8 +54,8 @@ bp = Blueprint("host_items", __name__)
 def netblock_admin_problem(netblock: str) -> str | None:
     """Why a site admin may not add this netblock (too large and public), or None."""
     settings = current_app.config["MM_SETTINGS"]
-    v4 = web_setting(settings, "web_netblock_max_prefix_v4")
-    v6 = web_setting(settings, "web_netblock_max_prefix_v6")
+    v4 = settings.web_netblock_max_prefix_v4
+    v6 = settings.web_netblock_max_prefix_v6
     if not is_admin() and validation.netblock_needs_admin(netblock, v4, v6):
         return (
             f"Public netblocks larger than /{v4} (IPv4) or /{v6} (IPv6) can only be "
