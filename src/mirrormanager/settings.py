@@ -16,7 +16,7 @@ import os
 import re
 import tomllib
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -588,6 +588,3 @@ def iter_effective(loaded: LoadedSettings) -> Iterator[tuple[SettingInfo, str, s
     for info in settings_table():
         value = getattr(loaded.settings, info.name)
         yield info, display_value(info, value), loaded.sources.get(info.name, "default")
-
-
-SettingsLoader = Callable[[], LoadedSettings]

@@ -17,7 +17,7 @@ from mirrormanager.db.migrate import require_current
 from mirrormanager.db.session import make_engine, make_session_factory
 from mirrormanager.errors import MirrorManagerError
 from mirrormanager.logging import configure_logging
-from mirrormanager.settings import LoadedSettings, load_settings
+from mirrormanager.settings import LoadedSettings, Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,7 +42,7 @@ class AppContext:
         return self._loaded
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.loaded.settings
 
     @property
