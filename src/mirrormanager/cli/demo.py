@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from mirrormanager.cli.context import AppContext
 from mirrormanager.cli.crawl import crawl_options
 from mirrormanager.cli.progress import terminal_progress
-from mirrormanager.cli.serve_mirrorlist import server_config
 from mirrormanager.cli.umdl import print_scan_summary
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import crawl
@@ -27,6 +26,7 @@ from mirrormanager.demo_mirrors import DemoMirrorServer
 from mirrormanager.demo_network import populate_demo_network
 from mirrormanager.demo_tree import build_demo_tree
 from mirrormanager.errors import ConfigError
+from mirrormanager.mirrorlist.app import ServerConfig
 from mirrormanager.mirrorlist.server import serve
 from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
 from mirrormanager.scanner.service import scan
@@ -277,7 +277,7 @@ try:
       --installroot={directory / "dnf-root"} makecache
 """
     )
-    config = server_config(settings)
+    config = ServerConfig.from_settings(settings)
     try:
         serve(config, bind=bind, workers=settings.mirrorlist_workers)
     finally:

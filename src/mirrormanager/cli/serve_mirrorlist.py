@@ -7,31 +7,10 @@ the settings, builds the worker config and hands over to the Granian supervisor.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from mirrormanager.cli.context import app_context, config_option
-
-if TYPE_CHECKING:
-    from mirrormanager.mirrorlist.app import ServerConfig
-
-
-def server_config(
-    settings: Any, *, snapshot: Path | None = None, geoip: Path | None = None
-) -> ServerConfig:
-    """The workers' configuration from the settings, with command-line overrides."""
-    from mirrormanager.mirrorlist.app import ServerConfig
-
-    return ServerConfig(
-        snapshot_path=snapshot or settings.effective_snapshot_file,
-        geoip_path=str(geoip) if geoip else settings.geoip_database,
-        minimum=settings.mirrorlist_minimum,
-        reload_seconds=settings.mirrorlist_reload_seconds,
-        access_log=settings.effective_access_log,
-        trusted_proxies=tuple(settings.trusted_proxies),
-        embargoed_countries=tuple(settings.embargoed_countries),
-    )
 
 
 @click.command("serve-mirrorlist")
@@ -55,11 +34,12 @@ def serve_mirrorlist(
     bind: str | None, workers: int | None, snapshot: Path | None, geoip: Path | None
 ) -> None:
     """Serve /mirrorlist and /metalink (plus /-/health, /-/snapshot, /metrics)."""
+    from mirrormanager.mirrorlist.app import ServerConfig
     from mirrormanager.mirrorlist.server import parse_bind, serve
 
     settings = app_context().settings
     bind = bind or settings.mirrorlist_bind
     parse_bind(bind)  # a bad address fails before any worker starts
-    config = server_config(settings, snapshot=snapshot, geoip=geoip)
+    config = ServerConfig.from_settings(settings, snapshot=snapshot, geoip=geoip)
     click.echo(f"serve-mirrorlist: {config.snapshot_path} on http://{bind}", err=True)
     serve(config, bind=bind, workers=workers or settings.mirrorlist_workers)

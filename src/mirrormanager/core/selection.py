@@ -4,11 +4,12 @@
 everything a request needs: prefix tables for host netblocks, the global netblock->ASN
 table and NetblockCountry overrides, ASN -> hosts, and per distinct directory host set the
 public hosts by country and continent. Per (host set, protocols) a `HostView` holds each
-host's `HostRecord` (its URLs, ordered, and its answer lines pre-rendered) and, built on
-first use, the candidate `Stratum` of each country, continent, continent-without-country
-and the world: records and negated weights as tuples, ready for the weighted shuffle.
+host's `HostRecord` (its URLs, ordered, and the answer bytes the caller's `Prepare` made
+from them once: core imports no format) and, built on first use, the candidate `Stratum`
+of each country, continent, continent-without-country and the world: records and negated
+weights as tuples, ready for the weighted shuffle.
 `pick()` then costs a few dict probes, one random number per candidate, one sort and a
-gather; rendering joins the pre-rendered bytes.
+gather; the server's renderers join the pre-rendered bytes.
 """
 
 from __future__ import annotations
@@ -19,15 +20,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from mirrormanager.core.geo import continent_of
 from mirrormanager.core.netblocks import Address, PrefixTable
 from mirrormanager.core.snapshot_model import HostInfo, Snapshot
 from mirrormanager.core.targets import Target
 from mirrormanager.core.weighted import exponential_order
-from mirrormanager.formats.metalink import last_lines, url_segments
-from mirrormanager.formats.mirrorlist_text import url_line
 
 # Default preference when the request names no protocols; rsync only when asked for.
 PROTOCOL_ORDER: tuple[str, ...] = ("https", "http", "ftp", "rsync")
@@ -41,13 +40,26 @@ Urls = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True, slots=True)
 class HostRecord:
-    """One host with its URLs of the requested protocols (preferred first), rendered."""
+    """One host with its URLs of the requested protocols (preferred first), and the
+    answer bytes its `Prepare` made from them once (empty without one: core renders
+    nothing; the mirrorlist server passes the formats' preparation)."""
 
     host: HostInfo
     urls: Urls  # (protocol, category top URL); the full URL is that + the target's suffix
-    line: bytes  # mirrorlist: the first URL, UTF-8, without suffix
-    segments: tuple[bytes, ...]  # metalink: `formats.metalink.url_segments`
-    lines_last: bytes  # metalink: the lines at the lowest preference (`last_lines`)
+    line: bytes = b""  # mirrorlist: the first URL, UTF-8, without suffix
+    segments: tuple[bytes, ...] = ()  # metalink: `formats.metalink.url_segments`
+    lines_last: bytes = b""  # metalink: the lines at the lowest preference
+
+
+class Prepare(Protocol):
+    """Makes a host's record, pre-rendering whatever the caller's answers need."""
+
+    def __call__(self, host: HostInfo, urls: Urls, /) -> HostRecord: ...
+
+
+def plain_record(host: HostInfo, urls: Urls, /) -> HostRecord:
+    """A record without pre-rendered bytes (selection only: tests, `explain`)."""
+    return HostRecord(host, urls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +242,10 @@ class SelectionIndex:
         minimum: int = 5,
         embargoed: Iterable[str] = (),
         precompute: bool = True,
+        prepare: Prepare = plain_record,
     ) -> None:
         self.snapshot = snapshot
+        self.prepare = prepare
         self.minimum = minimum
         self.embargoed = frozenset(c.upper() for c in embargoed) | snapshot.embargoed_countries
         self.hosts = snapshot.hosts
@@ -315,11 +329,7 @@ class SelectionIndex:
         key = (host_id, urls)
         found = self._records.get(key)
         if found is None:
-            host = self.hosts[host_id]
-            segments = url_segments(urls, host.country, host.private)
-            found = self._records[key] = HostRecord(
-                host, urls, url_line(urls), segments, last_lines(segments)
-            )
+            found = self._records[key] = self.prepare(self.hosts[host_id], urls)
         return found
 
     def _arrange(self, hosts: HostHosts) -> DirHosts:

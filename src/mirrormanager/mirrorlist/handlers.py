@@ -125,15 +125,13 @@ class Handler:
         outcome = "embargoed" if picked.embargoed else "ok"
         records = picked.records
         if is_metalink:
-            body = metalink.render_hosts(
-                target.file_name, target.files, records, target.suffix, now=now
-            )
+            body = metalink.render(target.file_name, target.files, records, target.suffix, now=now)
             return Response(200, metalink.CONTENT_TYPE, body, outcome), entry
         if params.get("redirect") == "1":
             return self._redirect(target, records), entry
         what = mirrorlist_text.describe(target.repo, target.arch, target.path)
         created = snapshot.created if params.get("time", "0") not in ("", "0") else None
-        body = mirrorlist_text.render_hosts(
+        body = mirrorlist_text.render(
             records, target.suffix, what=what, notes=picked.notes, created=created
         )
         return Response(200, TEXT, body, outcome), entry

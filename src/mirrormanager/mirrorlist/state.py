@@ -21,7 +21,9 @@ from pathlib import Path
 from mirrormanager.core.selection import SelectionIndex
 from mirrormanager.core.snapshot_model import Snapshot
 from mirrormanager.errors import FormatError
+from mirrormanager.formats.snapshot_file import decode_any
 from mirrormanager.logging import get_logger
+from mirrormanager.mirrorlist.prepared import prepare_record
 
 log = get_logger(__name__)
 
@@ -39,15 +41,8 @@ class Loaded:
 
 
 def default_decoder(raw: bytes) -> Snapshot:
-    """Native or MirrorManager2 protobuf, imported late (kept out of unit-test imports)."""
-    try:
-        from mirrormanager.snapshot.store import decode_any
-    except ImportError as exc:
-        raise FormatError("no snapshot codec installed (snapshot/store.py)") from exc
-    decoded = decode_any(raw)
-    if not isinstance(decoded, Snapshot):
-        raise FormatError("the snapshot codec returned something else than a Snapshot")
-    return decoded
+    """Native or MirrorManager2 protobuf (`formats.snapshot_file`)."""
+    return decode_any(raw)
 
 
 def file_key(path: Path) -> FileKey | None:
@@ -74,7 +69,7 @@ def load(path: Path, *, minimum: int, embargoed: tuple[str, ...], decoder: Decod
         raise FormatError(f"snapshot {path} does not decode: {exc!r}") from exc
     if not isinstance(snapshot.hosts, dict) or not isinstance(snapshot.directories, dict):
         raise FormatError(f"snapshot {path} is not a Snapshot")
-    index = SelectionIndex(snapshot, minimum=minimum, embargoed=embargoed)
+    index = SelectionIndex(snapshot, minimum=minimum, embargoed=embargoed, prepare=prepare_record)
     return Loaded(
         snapshot=index.snapshot,  # the same data, without the routing table rows
         index=index,
