@@ -48,6 +48,12 @@ def _join(*parts: str) -> str:
     return "".join("/" + p for p in parts if p)
 
 
+def _directory(*parts: str) -> str:
+    """A directory's suffix: MirrorManager2's Python and Rust servers end directory URLs
+    with `/` (tools that compare lists or append file names rely on it)."""
+    return _join(*parts) + "/"
+
+
 def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) -> Target:
     """Repository redirects first; a repo containing `source` means arch=source."""
     repo = snapshot.repository_redirects.get(repo, repo)
@@ -68,11 +74,14 @@ def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) ->
     if not files and entry is not None:
         files = entry.files.get("repodata/" + REPOMD, ()) or entry.files.get(REPOMD, ())
     if entry is not None:
-        suffix = _join(entry.subpath, "repodata/repomd.xml" if metalink else "")
+        if metalink:
+            suffix = _join(entry.subpath, "repodata/repomd.xml")
+        else:
+            suffix = _directory(entry.subpath)
         return Target(entry, suffix, REPOMD, files, repo=repo, arch=arch)
     assert repodata is not None
     parent = posixpath.dirname(repodata.subpath)
-    suffix = _join(parent, "repodata/repomd.xml" if metalink else "")
+    suffix = _join(parent, "repodata/repomd.xml") if metalink else _directory(parent)
     return Target(repodata, suffix, REPOMD, files, repo=repo, arch=arch)
 
 
@@ -86,8 +95,11 @@ def resolve_path(snapshot: Snapshot, raw_path: str, *, metalink: bool) -> Target
         repodata = snapshot.directories.get(path + "/repodata")
         files = repodata.files.get(REPOMD, ()) if repodata is not None else ()
         # a metalink for a directory is the metalink of its repository, if it is one
-        leaf = "repodata/repomd.xml" if metalink and repodata is not None else ""
-        return Target(entry, _join(entry.subpath, leaf), REPOMD, files, path=path)
+        if metalink and repodata is not None:
+            suffix = _join(entry.subpath, "repodata/repomd.xml")
+        else:
+            suffix = _directory(entry.subpath)
+        return Target(entry, suffix, REPOMD, files, path=path)
     parent, name = posixpath.split(path)
     entry = snapshot.directories.get(parent)
     if entry is None:

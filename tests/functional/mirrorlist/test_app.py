@@ -90,8 +90,8 @@ def test_mirrorlist_by_geoip_country(app: MirrorlistApp) -> None:
     lines = r.text.splitlines()
     assert lines[0] == "# repo = fedora-41 arch = x86_64 country = DE continent = EU"
     assert set(lines[1:3]) == {
-        "https://de1.example/fedora/linux/releases/41/Everything/x86_64/os",
-        "http://de2.example/fedora/releases/41/Everything/x86_64/os",
+        "https://de1.example/fedora/linux/releases/41/Everything/x86_64/os/",
+        "http://de2.example/fedora/releases/41/Everything/x86_64/os/",
     }
     assert len(lines) == 6  # DE x2, then AT, FR, NL
 
@@ -101,14 +101,14 @@ def test_prefix_and_protocol_and_country_and_time(app: MirrorlistApp) -> None:
     assert r.text == (
         "# repo = fedora-41 arch = x86_64 country = AT\n"
         "# mirrorlist created 2024-10-27T03:50:00Z (1730001000)\n"
-        "ftp://at3.example/fedora/releases/41/Everything/x86_64/os\n"
+        "ftp://at3.example/fedora/releases/41/Everything/x86_64/os/\n"
     )
 
 
 def test_ip_parameter_netblock_and_netblock_0(app: MirrorlistApp) -> None:
     url = "/mirrorlist?repo=fedora-41&arch=x86_64&ip=192.0.2.7"
     r = get(app, url)
-    assert r.text.splitlines()[1] == "https://corp5.example/fedora/releases/41/Everything/x86_64/os"
+    assert r.text.splitlines()[1] == "https://corp5.example/fedora/releases/41/Everything/x86_64/os/"
     assert "Using preferred netblock" in r.text.splitlines()[0]
     r = get(app, url + "&netblock=0")
     assert "corp5" not in r.text
@@ -119,7 +119,7 @@ def test_redirect(app: MirrorlistApp) -> None:
     assert r.status_code == 302
     assert (
         r.headers["location"]
-        == "https://us4.example/pub/fedora/linux/releases/41/Everything/x86_64/os"
+        == "https://us4.example/pub/fedora/linux/releases/41/Everything/x86_64/os/"
     )
     r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64&country=AT&protocol=ftp,rsync&redirect=1")
     assert r.status_code == 404
