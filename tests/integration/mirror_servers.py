@@ -66,15 +66,28 @@ def rsync_daemon(modules: dict[str, Path], workdir: Path) -> Iterator[int]:
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real mirrors do
+    seen: list[str] | None = None
+
+    def __init__(self, *args: Any, seen: list[str] | None = None, **kwargs: Any) -> None:
+        self.seen = seen
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        if self.seen is not None:
+            self.seen.append(path.split("?", 1)[0])
+        return super().translate_path(path)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 @contextlib.contextmanager
-def http_server(root: Path, tls: ssl.SSLContext | None = None) -> Iterator[int]:
-    """A threaded HTTP (or HTTPS with ``tls``) server for the files under ``root``."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def http_server(
+    root: Path, tls: ssl.SSLContext | None = None, *, seen: list[str] | None = None
+) -> Iterator[int]:
+    """A threaded HTTP (or HTTPS with ``tls``) server for the files under ``root``; the
+    paths asked for are appended to ``seen`` when given."""
+    handler = functools.partial(_QuietHandler, directory=str(root), seen=seen)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     if tls is not None:
@@ -155,3 +168,89 @@ def garbage(sock: socket.socket, stop: threading.Event) -> None:
     """Bytes that are neither HTTP nor the rsync protocol."""
     sock.sendall(b"\x00\xffSSH-2.0-garbage\r\n" * 100)
     stop.wait(2)
+
+
+@contextlib.contextmanager
+def mirrorlist_server(snapshot: Path, workdir: Path, **env: str) -> Iterator[str]:
+    """`mirrormanager serve-mirrorlist` (Granian, one worker) on loopback for `snapshot`;
+    yields its base URL once it is ready. `env` adds MM_* settings."""
+    import os
+    import sys
+
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "mirrormanager"),
+            "serve-mirrorlist",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--snapshot",
+            str(snapshot),
+        ],
+        env={
+            "PATH": str(Path(sys.executable).parent),
+            # this checkout's code, not the one the shared environment has installed
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+            "MM_MIRRORLIST_ACCESS_LOG": "-",
+            "MM_GEOIP_DATABASE": "",
+            "MM_DATA_DIR": str(workdir),
+            "MM_LOG_DIR": str(workdir / "log"),
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{url}/-/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        else:
+            process.kill()
+            raise RuntimeError(f"mirrorlist server did not start: {process.communicate()[1]}")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def dnf_makecache(metalink: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """A real `dnf makecache` of one repository whose metalink is `metalink`."""
+    workdir.mkdir(parents=True)
+    repos = workdir / "repos"
+    repos.mkdir()
+    (repos / "demo.repo").write_text(
+        f"[demo]\nname=demo\nmetalink={metalink}\ngpgcheck=0\nenabled=1\n", encoding="utf-8"
+    )
+    return subprocess.run(
+        [
+            "dnf",
+            "-y",
+            "makecache",
+            "--repo",
+            "demo",
+            f"--installroot={workdir / 'root'}",
+            f"--setopt=reposdir={repos}",
+            f"--setopt=cachedir={workdir / 'cache'}",
+            "--releasever=41",
+            "--setopt=skip_if_unavailable=False",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )

@@ -7,6 +7,7 @@ The whole chain runs for real: demo tree → umdl scan → demo mirror network �
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import socket
 import subprocess
@@ -90,6 +91,8 @@ def network(tmp_path: Path) -> Iterator[Network]:
         ],
         env={
             "PATH": str(Path(sys.executable).parent),
+            # this checkout's code, not the one the shared environment has installed
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
             "MM_MIRRORLIST_ACCESS_LOG": "-",
             "MM_GEOIP_DATABASE": "",
             "MM_DATA_DIR": str(tmp_path),

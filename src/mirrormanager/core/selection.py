@@ -281,9 +281,10 @@ class SelectionIndex:
         self.snapshot = dataclasses.replace(snapshot, netblock_asns=())
         if precompute:
             for name in set(snapshot.repositories.values()):
-                entry = snapshot.directories.get(name) or snapshot.directories.get(
-                    name + "/repodata"
-                )
+                # the host set `resolve_repo` answers from: repodata's, else the repo's
+                entry = snapshot.directories.get(
+                    name.removesuffix("/repodata") + "/repodata"
+                ) or snapshot.directories.get(name)
                 if entry is not None:
                     self.dir_hosts(entry.hosts)
 

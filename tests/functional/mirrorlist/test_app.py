@@ -108,7 +108,9 @@ def test_prefix_and_protocol_and_country_and_time(app: MirrorlistApp) -> None:
 def test_ip_parameter_netblock_and_netblock_0(app: MirrorlistApp) -> None:
     url = "/mirrorlist?repo=fedora-41&arch=x86_64&ip=192.0.2.7"
     r = get(app, url)
-    assert r.text.splitlines()[1] == "https://corp5.example/fedora/releases/41/Everything/x86_64/os/"
+    assert (
+        r.text.splitlines()[1] == "https://corp5.example/fedora/releases/41/Everything/x86_64/os/"
+    )
     assert "Using preferred netblock" in r.text.splitlines()[0]
     r = get(app, url + "&netblock=0")
     assert "corp5" not in r.text

@@ -120,3 +120,14 @@ def test_country_parameter_keeps_the_netblock_match_first() -> None:
     mirror is the one its network operator set up for it, wherever it asks."""
     params = {**REPO_QUERY, "country": "US"}
     golden("mirrorlist_country_netblock.txt", answer(snapshot(), "mirrorlist", params, "192.0.2.7"))
+
+
+def test_stale_repodata_is_not_offered_in_the_mirrorlist_either() -> None:
+    """Difference 3: at2's repodata/ is stale (its repository directory holds no files and
+    is "up to date" everywhere). MM2's Rust server judges metalinks by repodata/ but the
+    mirrorlist by the repository directory, so yum/dnf clients of /mirrorlist were sent to
+    at2 and got old metadata; ours judges both by repodata/ (issue 13 part 1)."""
+    snap = snapshot(repodata_hosts=(1, 3, 4, 5))
+    body = answer(snap, "mirrorlist", REPO_QUERY, "81.1.1.1")
+    golden("mirrorlist_stale_repodata.txt", body)
+    assert b"at2" not in answer(snap, "metalink", REPO_QUERY, "81.1.1.1")
