@@ -168,7 +168,9 @@ class Settings:
     )
     trusted_proxies: tuple[str, ...] = setting(
         (),
-        help="CIDRs of front ends whose X-Forwarded-For is believed; empty: never believed",
+        help="CIDRs of front ends whose X-Forwarded-For and `ip=` parameter the mirrorlist "
+        "server believes; empty: never believed (`ip=` from anyone else is ignored and the "
+        "answer says so)",
     )
     # --- crawler and check-in -----------------------------------------------------------
     crawler_concurrency: int = setting(32, help="Hosts crawled at the same time")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import shutil
@@ -278,6 +279,8 @@ try:
 """
     )
     config = ServerConfig.from_settings(settings)
+    if not config.trusted_proxies:  # the demo's `curl …&ip=` lines come from loopback
+        config = dataclasses.replace(config, trusted_proxies=("127.0.0.0/8", "::1/128"))
     try:
         serve(config, bind=bind, workers=settings.mirrorlist_workers)
     finally:

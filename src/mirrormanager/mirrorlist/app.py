@@ -241,23 +241,24 @@ class MirrorlistApp:
         body = b"" if scope.get("method") == "HEAD" else response.body
         await send({"type": "http.response.body", "body": body})
 
-    def client_address(self, scope: Scope) -> str:
-        """The peer; or the last X-Forwarded-For entry when the peer is a trusted proxy."""
+    def client_address(self, scope: Scope) -> tuple[str, bool]:
+        """The client and whether the peer is a trusted proxy: the peer itself, or the
+        last X-Forwarded-For entry when the peer is a trusted proxy."""
         client = scope.get("client")
         peer = str(client[0]) if client else ""
         if not len(self.trusted) or not peer:
-            return peer
+            return peer, False
         try:
             trusted = self.trusted.longest(parse_address(peer)) is not None
         except ValueError:
-            return peer
+            return peer, False
         if not trusted:
-            return peer
+            return peer, False
         forwarded = [v for k, v in scope.get("headers", ()) if k.lower() == b"x-forwarded-for"]
         if not forwarded:
-            return peer
+            return peer, True
         last = forwarded[-1].decode("latin-1").split(",")[-1].strip()
-        return last or peer
+        return last or peer, True
 
     def route(self, scope: Scope) -> tuple[str, Response]:
         path: str = scope.get("path", "")
@@ -281,8 +282,9 @@ class MirrorlistApp:
             body = b"# error: query string too long\n"
             return self.handler._error(endpoint == "metalink", 400, body, "too_long", now)
         params = parse_query(raw)
+        address, trusted = self.client_address(scope)
         response, entry = self.handler.answer(
-            self.holder.current, endpoint, params, self.client_address(scope), now
+            self.holder.current, endpoint, params, address, now, trusted=trusted
         )
         if entry is not None:
             self.access_log.add(entry.address, entry.country, entry.repo, entry.arch, endpoint, now)

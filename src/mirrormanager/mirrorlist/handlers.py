@@ -45,6 +45,25 @@ class AccessEntry:
     arch: str
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def control_character(params: Mapping[str, str]) -> str | None:
+    """The first parameter (name or value) holding a control character, described for
+    the client; None when there is none. Echoed, such a character would inject a line
+    into the mirrorlist or make the metalink invalid XML."""
+    for name, value in params.items():
+        for text in (name, value):
+            found = _CONTROL.search(text)
+            if found is not None:
+                shown = name if _CONTROL.search(name) is None else "a parameter name"
+                return (
+                    f"parameter {shown} contains the control character "
+                    f"U+{ord(found.group()):04X}; remove it"
+                )
+    return None
+
+
 def _countries(raw: str) -> tuple[str, ...]:
     wanted = (c.strip().upper() for c in raw.split(","))
     return tuple(dict.fromkeys(c for c in wanted if c == "GLOBAL" or _COUNTRY.match(c)))
@@ -79,17 +98,31 @@ class Handler:
         params: Mapping[str, str],
         peer_address: str,
         now: float,
+        *,
+        trusted: bool = False,
     ) -> tuple[Response, AccessEntry | None]:
+        """`peer_address`: the client as the app determined it; `trusted`: the peer is a
+        trusted proxy, so `ip=` names the client (from anyone else it is ignored: it
+        would let a caller pose inside a private mirror's netblock or another country)."""
         is_metalink = endpoint == "metalink"
+        bad = control_character(params)
+        if bad is not None:
+            body = mirrorlist_text.message(bad)
+            return self._error(is_metalink, 400, body, "control_character", now), None
         if loaded is None:
             body = mirrorlist_text.message("no mirror data loaded yet, try again shortly")
             return self._error(is_metalink, 503, body, "no_snapshot", now), None
         address: Address | None
-        address_text = params.get("ip", "").strip() or peer_address
+        warnings: list[str] = []
+        given_ip = params.get("ip", "").strip()
+        if given_ip and not trusted:
+            warnings.append("ip= ignored: not from a trusted proxy")
+            given_ip = ""
+        address_text = given_ip or peer_address
         try:
             address = parse_address(address_text) if address_text else None
         except ValueError:
-            if "ip" in params:
+            if given_ip:
                 body = mirrorlist_text.message(f"invalid client address: {address_text}")
                 return self._error(is_metalink, 400, body, "bad_address", now), None
             address = None  # a peer that is no IP (a unix socket): country unknown
@@ -125,14 +158,22 @@ class Handler:
         outcome = "embargoed" if picked.embargoed else "ok"
         records = picked.records
         if is_metalink:
-            body = metalink.render(target.file_name, target.files, records, target.suffix, now=now)
+            body = metalink.render(
+                target.file_name,
+                target.files,
+                records,
+                target.suffix,
+                now=now,
+                comment=" ".join(warnings),
+            )
             return Response(200, metalink.CONTENT_TYPE, body, outcome), entry
         if params.get("redirect") == "1":
             return self._redirect(target, records), entry
         what = mirrorlist_text.describe(target.repo, target.arch, target.path)
         created = snapshot.created if params.get("time", "0") not in ("", "0") else None
+        notes = [*warnings, *picked.notes] if warnings else picked.notes
         body = mirrorlist_text.render(
-            records, target.suffix, what=what, notes=picked.notes, created=created
+            records, target.suffix, what=what, notes=notes, created=created
         )
         return Response(200, TEXT, body, outcome), entry
 
