@@ -118,7 +118,7 @@ class HostView:
     hold at most three entries per host whatever the traffic.
     """
 
-    __slots__ = ("_strata", "by_continent", "by_country", "public", "records")
+    __slots__ = ("_families", "_strata", "by_continent", "by_country", "public", "records")
 
     def __init__(self, arranged: DirHosts, records: dict[int, HostRecord]) -> None:
         # no reference back to `arranged`, which holds the view: no cycle for the GC
@@ -127,6 +127,14 @@ class HostView:
         self.public = arranged.public
         self.records = records
         self._strata: dict[tuple[str, str], Stratum] = {}
+        self._families: dict[int, bool] = {}
+
+    def carries_any(self, family: int, hosts: frozenset[int]) -> bool:
+        """Whether any of `hosts` (those unreachable in `family`) is in this view."""
+        found = self._families.get(family)
+        if found is None:
+            found = self._families[family] = not hosts.isdisjoint(self.records)
+        return found
 
     def _stratum(self, ids: Iterable[int]) -> Stratum:
         records = self.records
@@ -223,6 +231,7 @@ class Picked:
     steps: list[tuple[str, int]] = field(default_factory=list)  # (step, records added)
     notes: list[str] = field(default_factory=list)  # how the answer was made, for the header
     embargoed: bool = False
+    family_note: str = ""  # set when the client's IP family ordered or filtered hosts
 
 
 def _protocol_rank(protocol: str) -> int:
@@ -243,9 +252,18 @@ class SelectionIndex:
         embargoed: Iterable[str] = (),
         precompute: bool = True,
         prepare: Prepare = plain_record,
+        strict_family: bool = False,
+        distance_order: bool = True,
     ) -> None:
         self.snapshot = snapshot
         self.prepare = prepare
+        self.strict_family = strict_family
+        self.distance_order = distance_order
+        # hosts the crawler found unreachable over IPv4 / IPv6 (None, unknown, is not)
+        self.unreachable: dict[int, frozenset[int]] = {
+            4: frozenset(h.id for h in snapshot.hosts.values() if h.reachable_ipv4 is False),
+            6: frozenset(h.id for h in snapshot.hosts.values() if h.reachable_ipv6 is False),
+        }
         self.minimum = minimum
         self.embargoed = frozenset(c.upper() for c in embargoed) | snapshot.embargoed_countries
         self.hosts = snapshot.hosts
@@ -405,6 +423,14 @@ def pick(
     steps = result.steps
     notes = result.notes
     chosen: set[int] = set()  # hosts taken by the netblock and ASN steps (and country=)
+    family = client.address.version if client.address is not None else 0
+    unreachable = index.unreachable.get(family, frozenset())
+    if unreachable and view.carries_any(family, unreachable):
+        if index.strict_family:
+            chosen.update(unreachable)  # never candidates: left out of every step
+            result.family_note = f"IPv{family}-reachable only"
+        else:
+            result.family_note = f"IPv{family}-reachable first"
 
     if options.use_netblocks and client.address is not None:
         records = view.records
@@ -460,7 +486,7 @@ def pick(
         if "GLOBAL" in options.countries:
             notes.append("country = global")
             take(view.world().draw(rng, country, chosen), "global")
-        return result
+        return _family_last(result, unreachable)
 
     if country:
         notes.append(f"country = {country}")
@@ -476,7 +502,32 @@ def pick(
     if len(picked) < index.minimum:
         notes.append("country = global")
         everyone = {r.host.id for r in picked}
+        if index.strict_family and result.family_note:
+            everyone |= unreachable
         take(view.world().draw(rng, country, everyone), "global")
+    return _family_last(result, unreachable)
+
+
+def _family_last(result: Picked, unreachable: frozenset[int]) -> Picked:
+    """Within each step, hosts known unreachable in the client's family go after the
+    others (order otherwise kept); the note says so when that moved anything."""
+    if not result.family_note or result.family_note.endswith("only"):
+        if result.family_note:
+            result.notes.append(result.family_note)
+        return result
+    records = result.records
+    if not any(r.host.id in unreachable for r in records):
+        result.family_note = ""
+        return result
+    ordered: list[HostRecord] = []
+    start = 0
+    for _step, count in result.steps:
+        run = records[start : start + count]
+        ordered += [r for r in run if r.host.id not in unreachable]
+        ordered += [r for r in run if r.host.id in unreachable]
+        start += count
+    result.records = ordered
+    result.notes.append(result.family_note)
     return result
 
 

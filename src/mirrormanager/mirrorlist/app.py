@@ -88,6 +88,8 @@ class ServerConfig:
     access_log: Path | None = None
     trusted_proxies: tuple[str, ...] = ()
     embargoed_countries: tuple[str, ...] = ()
+    strict_family: bool = False
+    distance_order: bool = True
 
     @classmethod
     def from_settings(
@@ -102,6 +104,8 @@ class ServerConfig:
             access_log=settings.effective_access_log,
             trusted_proxies=tuple(settings.trusted_proxies),
             embargoed_countries=tuple(settings.embargoed_countries),
+            strict_family=settings.mirrorlist_strict_family,
+            distance_order=settings.mirrorlist_distance_order,
         )
 
     def to_json(self) -> str:
@@ -161,6 +165,8 @@ class MirrorlistApp:
             embargoed=config.embargoed_countries,
             reload_seconds=config.reload_seconds,
             decoder=decoder,
+            strict_family=config.strict_family,
+            distance_order=config.distance_order,
         )
         self.geoip = geoip if geoip is not None else open_geoip(config.geoip_path)
         self.handler = Handler(self.geoip, rng)

@@ -164,7 +164,9 @@ class Handler:
                 records,
                 target.suffix,
                 now=now,
-                comment=" ".join(warnings),
+                comment=" ".join(
+                    [*warnings, picked.family_note] if picked.family_note else warnings
+                ),
             )
             return Response(200, metalink.CONTENT_TYPE, body, outcome), entry
         if params.get("redirect") == "1":

@@ -53,7 +53,15 @@ def file_key(path: Path) -> FileKey | None:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def load(path: Path, *, minimum: int, embargoed: tuple[str, ...], decoder: Decoder) -> Loaded:
+def load(
+    path: Path,
+    *,
+    minimum: int,
+    embargoed: tuple[str, ...],
+    decoder: Decoder,
+    strict_family: bool = False,
+    distance_order: bool = True,
+) -> Loaded:
     """Read, checksum, decode and index one snapshot file; FormatError if it is bad."""
     started = time.perf_counter()
     key = file_key(path)
@@ -69,7 +77,14 @@ def load(path: Path, *, minimum: int, embargoed: tuple[str, ...], decoder: Decod
         raise FormatError(f"snapshot {path} does not decode: {exc!r}") from exc
     if not isinstance(snapshot.hosts, dict) or not isinstance(snapshot.directories, dict):
         raise FormatError(f"snapshot {path} is not a Snapshot")
-    index = SelectionIndex(snapshot, minimum=minimum, embargoed=embargoed, prepare=prepare_record)
+    index = SelectionIndex(
+        snapshot,
+        minimum=minimum,
+        embargoed=embargoed,
+        prepare=prepare_record,
+        strict_family=strict_family,
+        distance_order=distance_order,
+    )
     return Loaded(
         snapshot=index.snapshot,  # the same data, without the routing table rows
         index=index,
@@ -101,12 +116,16 @@ class SnapshotHolder:
         *,
         minimum: int = 5,
         embargoed: tuple[str, ...] = (),
+        strict_family: bool = False,
+        distance_order: bool = True,
         reload_seconds: float = 2.0,
         decoder: Decoder | None = None,
     ) -> None:
         self.path = path
         self.minimum = minimum
         self.embargoed = embargoed
+        self.strict_family = strict_family
+        self.distance_order = distance_order
         self.reload_seconds = reload_seconds
         self.decoder: Decoder = decoder or default_decoder
         self.current: Loaded | None = None
@@ -120,7 +139,12 @@ class SnapshotHolder:
         """Synchronous first load (at start); False and a warning when there is none yet."""
         try:
             self.current = load(
-                self.path, minimum=self.minimum, embargoed=self.embargoed, decoder=self.decoder
+                self.path,
+                minimum=self.minimum,
+                embargoed=self.embargoed,
+                decoder=self.decoder,
+                strict_family=self.strict_family,
+                distance_order=self.distance_order,
             )
         except FormatError as exc:
             self.failures += 1
@@ -157,6 +181,8 @@ class SnapshotHolder:
                     minimum=self.minimum,
                     embargoed=self.embargoed,
                     decoder=self.decoder,
+                    strict_family=self.strict_family,
+                    distance_order=self.distance_order,
                 )
             except FormatError as exc:
                 self.failures += 1

@@ -131,3 +131,18 @@ def test_stale_repodata_is_not_offered_in_the_mirrorlist_either() -> None:
     body = answer(snap, "mirrorlist", REPO_QUERY, "81.1.1.1")
     golden("mirrorlist_stale_repodata.txt", body)
     assert b"at2" not in answer(snap, "metalink", REPO_QUERY, "81.1.1.1")
+
+
+def test_family_ordering_is_said_in_the_first_comment_line() -> None:
+    import dataclasses
+
+    snap = snapshot()
+    hosts = dict(snap.hosts)
+    hosts[1] = dataclasses.replace(hosts[1], reachable_ipv6=False)
+    snap = dataclasses.replace(snap, hosts=hosts)
+    text = answer(snap, "mirrorlist", REPO_QUERY, "2001:db8::1").decode()
+    assert text.splitlines()[0].endswith("country = global IPv6-reachable first")
+    assert text.splitlines()[-1].startswith("https://de1.example/")  # last of its step
+    xml = answer(snap, "metalink", REPO_QUERY, "2001:db8::1").decode()
+    assert "<!-- IPv6-reachable first -->" in xml
+    assert "reachable" not in answer(snap, "mirrorlist", REPO_QUERY, "81.1.1.1").decode()

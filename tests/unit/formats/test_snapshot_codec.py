@@ -19,7 +19,8 @@ from tests.unit.snapshot.sample import snapshots, tiny_snapshot
 
 # sha256 of encode(tiny_snapshot(), compress=False): changes only with a format change, which
 # needs a new FORMAT_VERSION (and this constant updated on purpose).
-GOLDEN_SHA256 = "66563812a53c29f4d21ad50bf0c576dbefb31e6bb9ffe7752fb69eb6d0354438"
+# host rows grew reachability and position (issue 13)
+GOLDEN_SHA256 = "3b3a9d060851a49150d933c6698d90b88bc84a46e9d3cbe2fa580f600cec4a8c"
 
 
 def test_header_layout_is_frozen() -> None:
@@ -168,3 +169,28 @@ def test_wrong_types_in_a_well_formed_body_are_refused() -> None:
 def test_serial_does_not_fit_in_the_header() -> None:
     with pytest.raises(ValueError, match="serial -1"):
         encode(dataclasses.replace(tiny_snapshot(), serial=-1))
+
+
+def test_host_reachability_and_position_round_trip_and_old_rows_decode() -> None:
+    snap = tiny_snapshot()
+    first = next(iter(snap.hosts.values()))
+    placed = dataclasses.replace(
+        first, reachable_ipv4=True, reachable_ipv6=False, latitude=24.7, longitude=46.7
+    )
+    snap = dataclasses.replace(snap, hosts={**snap.hosts, first.id: placed})
+    assert decode(encode(snap)).hosts[first.id] == placed
+    # a file written before the fields existed: 14-field host rows, all unknown
+    raw = encode(tiny_snapshot(), compress=False)
+    body = msgpack.unpackb(raw[HEADER_SIZE:], use_list=False)
+    body["hosts"] = [row[:14] for row in body["hosts"]]
+    old = decode(_with_body(raw, msgpack.packb(body)))
+    assert {(h.reachable_ipv6, h.latitude) for h in old.hosts.values()} == {(None, None)}
+
+
+def _with_body(raw: bytes, body: bytes) -> bytes:
+    """`raw`'s header around another uncompressed body (length, checksum and crc fixed)."""
+    head = bytearray(raw[:HEADER_SIZE])
+    head[28:36] = struct.pack(">Q", len(body))
+    head[36:68] = hashlib.sha256(body).digest()
+    head[68:72] = struct.pack(">I", zlib.crc32(bytes(head[:68])))
+    return bytes(head) + body
