@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Protocol, TypeVar
 
-from mirrormanager.core.geo import continent_of
+from mirrormanager.core.geo import Position, continent_of, country_centroid, distance_km
 from mirrormanager.core.netblocks import Address, PrefixTable
 from mirrormanager.core.snapshot_model import HostInfo, Snapshot
 from mirrormanager.core.targets import Target
-from mirrormanager.core.weighted import exponential_order
+from mirrormanager.core.weighted import BAND_SPAN, banded_order, exponential_order
 
 # Default preference when the request names no protocols; rsync only when asked for.
 PROTOCOL_ORDER: tuple[str, ...] = ("https", "http", "ftp", "rsync")
@@ -62,6 +62,12 @@ def plain_record(host: HostInfo, urls: Urls, /) -> HostRecord:
     return HostRecord(host, urls)
 
 
+BAND_KM = 1000.0  # hosts within one band count as equally near
+_MAX_BAND = 21  # half the Earth's circumference is 20,015 km
+_UNPLACED = BAND_SPAN * (_MAX_BAND + 1)  # a host with no position: after every band
+_MAX_CELLS = 4096  # client positions remembered per stratum
+
+
 @dataclass(frozen=True, slots=True)
 class Stratum:
     """The candidates of one selection step for one host set and protocol list."""
@@ -70,6 +76,8 @@ class Stratum:
     weights: tuple[float, ...]  # -max(1, bandwidth), for `exponential_order`
     position: dict[int, int]  # host id -> index in `records`
     restricted: tuple[tuple[int, tuple[str, ...]], ...]  # (index, countries_allowed)
+    # client cell -> each record's distance band offset (`SelectionIndex.bands`)
+    bands: dict[Position, tuple[float, ...]] = field(default_factory=dict)
 
     def draw(
         self,
@@ -77,9 +85,10 @@ class Stratum:
         country: str,
         chosen: Collection[int],
         skip: Collection[int] = (),
+        bands: Sequence[float] | None = None,
     ) -> list[HostRecord]:
         """Weighted shuffle of the candidates not in `chosen` nor `skip` that allow
-        `country`."""
+        `country`; with `bands` (offsets per record), nearer bands first."""
         records: Sequence[HostRecord] = self.records
         weights: Sequence[float] = self.weights
         drop: list[int] = []
@@ -97,12 +106,21 @@ class Stratum:
             if len(gone) > 16:
                 records = [r for p, r in enumerate(records) if p not in gone]
                 weights = [w for p, w in enumerate(weights) if p not in gone]
+                if bands is not None:
+                    bands = [b for p, b in enumerate(bands) if p not in gone]
             else:
                 records, weights = list(records), list(weights)
+                kept = None if bands is None else list(bands)
                 for p in sorted(gone, reverse=True):
                     del records[p]
                     del weights[p]
-        order = exponential_order(weights, rng)
+                    if kept is not None:
+                        del kept[p]
+                bands = kept
+        if bands is None:
+            order = exponential_order(weights, rng)
+        else:
+            order = banded_order(weights, bands, rng)
         if len(order) < 2:
             return [records[k] for k in order]
         return list(itemgetter(*order)(records))  # one C call for the gather
@@ -190,10 +208,12 @@ class DirHosts:
 
 @dataclass(frozen=True, slots=True)
 class Client:
-    """Who asks: the address (None if unknown) and the resolved country ("" unknown)."""
+    """Who asks: the address (None if unknown), the resolved country ("" unknown) and,
+    from a GeoIP city database, the position (else the country's centroid is used)."""
 
     address: Address | None
     country: str
+    position: Position | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +279,13 @@ class SelectionIndex:
         self.prepare = prepare
         self.strict_family = strict_family
         self.distance_order = distance_order
-        # hosts the crawler found unreachable over IPv4 / IPv6 (None, unknown, is not)
+        # where each host is: its own latitude/longitude, else its country's centroid
+        self.host_positions: dict[int, Position | None] = {
+            h.id: (h.latitude, h.longitude)
+            if h.latitude is not None and h.longitude is not None
+            else country_centroid(h.country)
+            for h in snapshot.hosts.values()
+        }  # hosts the crawler found unreachable over IPv4 / IPv6 (None, unknown, is not)
         self.unreachable: dict[int, frozenset[int]] = {
             4: frozenset(h.id for h in snapshot.hosts.values() if h.reachable_ipv4 is False),
             6: frozenset(h.id for h in snapshot.hosts.values() if h.reachable_ipv6 is False),
@@ -312,6 +338,34 @@ class SelectionIndex:
             found = continent_of(country, self.snapshot.country_continent_redirects)
             if len(self._continents) < 4096:  # country codes are few; clients' are checked
                 self._continents[country] = found
+        return found
+
+    def cell(self, client: Client) -> Position | None:
+        """Where distances are measured from (rounded to whole degrees, ~100 km, so the
+        bands of a stratum are computed once per cell); None: no distance ordering."""
+        if not self.distance_order:
+            return None
+        position = client.position or country_centroid(client.country)
+        if position is None:
+            return None
+        return (float(round(position[0])), float(round(position[1])))
+
+    def bands(self, stratum: Stratum, cell: Position) -> tuple[float, ...]:
+        """Each candidate's distance band from `cell`, as `banded_order` offsets."""
+        found = stratum.bands.get(cell)
+        if found is None:
+            if len(stratum.bands) >= _MAX_CELLS:
+                stratum.bands.clear()
+            positions = self.host_positions
+            offsets = []
+            for record in stratum.records:
+                where = positions.get(record.host.id)
+                if where is None:
+                    offsets.append(_UNPLACED)
+                else:
+                    band = min(_MAX_BAND, int(distance_km(cell, where) // BAND_KM))
+                    offsets.append(BAND_SPAN * band)
+            found = stratum.bands[cell] = tuple(offsets)
         return found
 
     def client_country(self, address: Address | None, geoip_country: str) -> str:
@@ -468,6 +522,12 @@ def pick(
             steps.append((step, len(drawn)))
         return len(drawn)
 
+    cell = index.cell(client)
+
+    def near(stratum: Stratum) -> tuple[float, ...] | None:
+        """Distance bands for the continent and global steps (None: a plain shuffle)."""
+        return None if cell is None or not stratum.records else index.bands(stratum, cell)
+
     if options.countries:
         requested = [c for c in options.countries if c != "GLOBAL"]
         found = 0
@@ -480,12 +540,14 @@ def pick(
             for continent in dict.fromkeys(index.continent(c) for c in requested):
                 if continent:
                     notes.append(f"continent = {continent}")
-                    drawn = view.continent(continent).draw(rng, country, chosen)
+                    around = view.continent(continent)
+                    drawn = around.draw(rng, country, chosen, (), near(around))
                     chosen.update(r.host.id for r in drawn)
                     take(drawn, "continent")
         if "GLOBAL" in options.countries:
             notes.append("country = global")
-            take(view.world().draw(rng, country, chosen), "global")
+            world = view.world()
+            take(world.draw(rng, country, chosen, (), near(world)), "global")
         return _family_last(result, unreachable)
 
     if country:
@@ -497,14 +559,16 @@ def pick(
             notes.append(f"continent = {continent}")
             # the country's hosts were candidates of the country step: taken, or
             # unusable for this client either way
-            drawn = view.continent(continent).draw(rng, country, chosen, stratum.position)
+            around = view.continent(continent)
+            drawn = around.draw(rng, country, chosen, stratum.position, near(around))
             take(drawn, "continent")
     if len(picked) < index.minimum:
         notes.append("country = global")
         everyone = {r.host.id for r in picked}
         if index.strict_family and result.family_note:
             everyone |= unreachable
-        take(view.world().draw(rng, country, everyone), "global")
+        world = view.world()
+        take(world.draw(rng, country, everyone, (), near(world)), "global")
     return _family_last(result, unreachable)
 
 

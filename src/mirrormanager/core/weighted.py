@@ -46,3 +46,25 @@ def exponential_order(negative_weights: Sequence[float], rng: random.Random) -> 
     log = _log
     keys = [log(1.0 - draw()) / w for w in negative_weights]
     return sorted(range(n), key=keys.__getitem__)
+
+
+# Distance bands: a band's offset outweighs any exponential key (at most -ln(2**-53) / 1,
+# about 36.7, since weights are at least 1), so keys sort by band first, then as
+# `exponential_order` within a band.
+BAND_SPAN = 1000.0
+
+
+def banded_order(
+    negative_weights: Sequence[float], offsets: Sequence[float], rng: random.Random
+) -> list[int]:
+    """`exponential_order` with each key raised by its offset (a multiple of BAND_SPAN):
+    lower bands first, a weighted shuffle inside each band; the same random numbers."""
+    n = len(negative_weights)
+    draw = rng.random
+    if n < 2:
+        if n:
+            draw()
+        return list(range(n))
+    log = _log
+    keys = [o + log(1.0 - draw()) / w for w, o in zip(negative_weights, offsets, strict=True)]
+    return sorted(range(n), key=keys.__getitem__)

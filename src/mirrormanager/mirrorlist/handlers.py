@@ -138,8 +138,8 @@ class Handler:
                 return self._error(is_metalink, 400, body, "usage", now), None
         except LookupFailure as failure:
             return self._failure(loaded, failure, is_metalink, now), None
-        geo_country = self.geoip.country(address) if address is not None else ""
-        client = Client(address, loaded.index.client_country(address, geo_country))
+        geo_country, position = self.geoip.locate(address) if address is not None else ("", None)
+        client = Client(address, loaded.index.client_country(address, geo_country), position)
         if "country" in params or "netblock" in params or "protocol" in params:
             default = METALINK_PROTOCOLS if is_metalink else MIRRORLIST_PROTOCOLS
             options = Options(

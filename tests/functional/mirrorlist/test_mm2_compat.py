@@ -75,6 +75,9 @@ class Geo:
     def country(self, address: Address) -> str:
         return {"81": "DE", "82": "FR"}.get(str(address).split(".")[0], "")
 
+    def locate(self, address: Address) -> tuple[str, None]:
+        return self.country(address), None
+
 
 def answer(snap: Snapshot, endpoint: str, params: Mapping[str, str], peer: str) -> bytes:
     index = SelectionIndex(snap, minimum=5, prepare=prepare_record)
