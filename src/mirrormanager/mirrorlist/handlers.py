@@ -69,7 +69,7 @@ def _countries(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for c in wanted if c == "GLOBAL" or _COUNTRY.match(c)))
 
 
-def _protocols(raw: str) -> tuple[str, ...]:
+def parse_protocols(raw: str) -> tuple[str, ...]:
     wanted = (p.strip().lower() for p in raw.split(","))
     return tuple(dict.fromkeys(p for p in wanted if p in KNOWN_PROTOCOLS))
 
@@ -145,7 +145,7 @@ class Handler:
             options = Options(
                 countries=_countries(params["country"]) if "country" in params else (),
                 use_netblocks=params.get("netblock", "1") != "0",
-                protocols=_protocols(params["protocol"]) if "protocol" in params else default,
+                protocols=parse_protocols(params["protocol"]) if "protocol" in params else default,
             )
         else:
             options = _METALINK_DEFAULT if is_metalink else _MIRRORLIST_DEFAULT
