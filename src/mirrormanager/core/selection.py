@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Protocol, TypeVar
 
-from mirrormanager.core.geo import Position, continent_of, country_centroid, distance_km
+from mirrormanager.core.distance import BandTable, cell_of
+from mirrormanager.core.family import reachable_first
+from mirrormanager.core.geo import Position, continent_of, country_centroid
 from mirrormanager.core.netblocks import Address, PrefixTable
 from mirrormanager.core.snapshot_model import HostInfo, Snapshot
 from mirrormanager.core.targets import Target
-from mirrormanager.core.weighted import BAND_SPAN, banded_order, exponential_order
+from mirrormanager.core.weighted import exponential_order, segmented_order
 
 # Default preference when the request names no protocols; rsync only when asked for.
 PROTOCOL_ORDER: tuple[str, ...] = ("https", "http", "ftp", "rsync")
@@ -62,22 +65,25 @@ def plain_record(host: HostInfo, urls: Urls, /) -> HostRecord:
     return HostRecord(host, urls)
 
 
-BAND_KM = 1000.0  # hosts within one band count as equally near
-_MAX_BAND = 21  # half the Earth's circumference is 20,015 km
-_UNPLACED = BAND_SPAN * (_MAX_BAND + 1)  # a host with no position: after every band
-_MAX_CELLS = 4096  # client positions remembered per stratum
+_MAX_CELLS = 4096  # client cells remembered per stratum
 
 
 @dataclass(frozen=True, slots=True)
 class Stratum:
-    """The candidates of one selection step for one host set and protocol list."""
+    """The candidates of one selection step for one host set and protocol list.
+
+    A *banded* stratum (`SelectionIndex.near`) holds the same candidates sorted by
+    distance band from one client cell, `segments` the end of each band's run: a draw
+    then shuffles within each run, nearer runs first, at no more cost than one shuffle.
+    """
 
     records: tuple[HostRecord, ...]
     weights: tuple[float, ...]  # -max(1, bandwidth), for `exponential_order`
     position: dict[int, int]  # host id -> index in `records`
     restricted: tuple[tuple[int, tuple[str, ...]], ...]  # (index, countries_allowed)
-    # client cell -> each record's distance band offset (`SelectionIndex.bands`)
-    bands: dict[Position, tuple[float, ...]] = field(default_factory=dict)
+    segments: tuple[int, ...] = ()  # banded: end index of each band's run, ascending
+    # client cell -> this stratum banded from there (`SelectionIndex.near`)
+    banded: dict[Position, Stratum] = field(default_factory=dict)
 
     def draw(
         self,
@@ -85,12 +91,12 @@ class Stratum:
         country: str,
         chosen: Collection[int],
         skip: Collection[int] = (),
-        bands: Sequence[float] | None = None,
     ) -> list[HostRecord]:
         """Weighted shuffle of the candidates not in `chosen` nor `skip` that allow
-        `country`; with `bands` (offsets per record), nearer bands first."""
+        `country` (within each band's run, nearer runs first, when banded)."""
         records: Sequence[HostRecord] = self.records
         weights: Sequence[float] = self.weights
+        segments: Sequence[int] = self.segments
         drop: list[int] = []
         for ids in (chosen, skip):
             if not ids:
@@ -106,21 +112,18 @@ class Stratum:
             if len(gone) > 16:
                 records = [r for p, r in enumerate(records) if p not in gone]
                 weights = [w for p, w in enumerate(weights) if p not in gone]
-                if bands is not None:
-                    bands = [b for p, b in enumerate(bands) if p not in gone]
             else:
                 records, weights = list(records), list(weights)
-                kept = None if bands is None else list(bands)
                 for p in sorted(gone, reverse=True):
                     del records[p]
                     del weights[p]
-                    if kept is not None:
-                        del kept[p]
-                bands = kept
-        if bands is None:
-            order = exponential_order(weights, rng)
+            if segments:
+                removed = sorted(gone)
+                segments = [end - bisect_left(removed, end) for end in segments]
+        if segments:
+            order = segmented_order(weights, segments, rng)
         else:
-            order = banded_order(weights, bands, rng)
+            order = exponential_order(weights, rng)
         if len(order) < 2:
             return [records[k] for k in order]
         return list(itemgetter(*order)(records))  # one C call for the gather
@@ -279,13 +282,8 @@ class SelectionIndex:
         self.prepare = prepare
         self.strict_family = strict_family
         self.distance_order = distance_order
-        # where each host is: its own latitude/longitude, else its country's centroid
-        self.host_positions: dict[int, Position | None] = {
-            h.id: (h.latitude, h.longitude)
-            if h.latitude is not None and h.longitude is not None
-            else country_centroid(h.country)
-            for h in snapshot.hosts.values()
-        }  # hosts the crawler found unreachable over IPv4 / IPv6 (None, unknown, is not)
+        self.band_table = BandTable(snapshot.hosts)
+        # hosts the crawler found unreachable over IPv4 / IPv6 (None, unknown, is not)
         self.unreachable: dict[int, frozenset[int]] = {
             4: frozenset(h.id for h in snapshot.hosts.values() if h.reachable_ipv4 is False),
             6: frozenset(h.id for h in snapshot.hosts.values() if h.reachable_ipv6 is False),
@@ -346,26 +344,29 @@ class SelectionIndex:
         if not self.distance_order:
             return None
         position = client.position or country_centroid(client.country)
-        if position is None:
-            return None
-        return (float(round(position[0])), float(round(position[1])))
+        return None if position is None else cell_of(position)
 
-    def bands(self, stratum: Stratum, cell: Position) -> tuple[float, ...]:
-        """Each candidate's distance band from `cell`, as `banded_order` offsets."""
-        found = stratum.bands.get(cell)
+    def near(self, stratum: Stratum, cell: Position) -> Stratum:
+        """`stratum` banded by distance from `cell` (made once per stratum and cell)."""
+        found = stratum.banded.get(cell)
         if found is None:
-            if len(stratum.bands) >= _MAX_CELLS:
-                stratum.bands.clear()
-            positions = self.host_positions
-            offsets = []
-            for record in stratum.records:
-                where = positions.get(record.host.id)
-                if where is None:
-                    offsets.append(_UNPLACED)
-                else:
-                    band = min(_MAX_BAND, int(distance_km(cell, where) // BAND_KM))
-                    offsets.append(BAND_SPAN * band)
-            found = stratum.bands[cell] = tuple(offsets)
+            if len(stratum.banded) >= _MAX_CELLS:
+                stratum.banded.clear()
+            offsets = self.band_table.for_hosts(cell, stratum.position)
+            order = sorted(range(len(offsets)), key=offsets.__getitem__)  # stable
+            records = tuple(stratum.records[p] for p in order)
+            ends = [k for k in range(1, len(order)) if offsets[order[k]] != offsets[order[k - 1]]]
+            found = stratum.banded[cell] = Stratum(
+                records=records,
+                weights=tuple(stratum.weights[p] for p in order),
+                position={r.host.id: p for p, r in enumerate(records)},
+                restricted=tuple(
+                    (p, r.host.countries_allowed)
+                    for p, r in enumerate(records)
+                    if r.host.countries_allowed
+                ),
+                segments=(*ends, len(order)),
+            )
         return found
 
     def client_country(self, address: Address | None, geoip_country: str) -> str:
@@ -522,11 +523,16 @@ def pick(
             steps.append((step, len(drawn)))
         return len(drawn)
 
-    cell = index.cell(client)
+    cells: list[Position | None] = []  # the client's cell, found on first use
 
-    def near(stratum: Stratum) -> tuple[float, ...] | None:
-        """Distance bands for the continent and global steps (None: a plain shuffle)."""
-        return None if cell is None or not stratum.records else index.bands(stratum, cell)
+    def near(stratum: Stratum) -> Stratum:
+        """The continent and global steps' candidates, banded by distance if wanted."""
+        if not stratum.records:
+            return stratum
+        if not cells:
+            cells.append(index.cell(client))
+        cell = cells[0]
+        return stratum if cell is None else index.near(stratum, cell)
 
     if options.countries:
         requested = [c for c in options.countries if c != "GLOBAL"]
@@ -541,13 +547,13 @@ def pick(
                 if continent:
                     notes.append(f"continent = {continent}")
                     around = view.continent(continent)
-                    drawn = around.draw(rng, country, chosen, (), near(around))
+                    drawn = near(around).draw(rng, country, chosen)
                     chosen.update(r.host.id for r in drawn)
                     take(drawn, "continent")
         if "GLOBAL" in options.countries:
             notes.append("country = global")
             world = view.world()
-            take(world.draw(rng, country, chosen, (), near(world)), "global")
+            take(near(world).draw(rng, country, chosen), "global")
         return _family_last(result, unreachable)
 
     if country:
@@ -560,7 +566,7 @@ def pick(
             # the country's hosts were candidates of the country step: taken, or
             # unusable for this client either way
             around = view.continent(continent)
-            drawn = around.draw(rng, country, chosen, stratum.position, near(around))
+            drawn = near(around).draw(rng, country, chosen, stratum.position)
             take(drawn, "continent")
     if len(picked) < index.minimum:
         notes.append("country = global")
@@ -568,30 +574,21 @@ def pick(
         if index.strict_family and result.family_note:
             everyone |= unreachable
         world = view.world()
-        take(world.draw(rng, country, everyone, (), near(world)), "global")
+        take(near(world).draw(rng, country, everyone), "global")
     return _family_last(result, unreachable)
 
 
 def _family_last(result: Picked, unreachable: frozenset[int]) -> Picked:
     """Within each step, hosts known unreachable in the client's family go after the
     others (order otherwise kept); the note says so when that moved anything."""
-    if not result.family_note or result.family_note.endswith("only"):
-        if result.family_note:
-            result.notes.append(result.family_note)
-        return result
-    records = result.records
-    if not any(r.host.id in unreachable for r in records):
-        result.family_note = ""
-        return result
-    ordered: list[HostRecord] = []
-    start = 0
-    for _step, count in result.steps:
-        run = records[start : start + count]
-        ordered += [r for r in run if r.host.id not in unreachable]
-        ordered += [r for r in run if r.host.id in unreachable]
-        start += count
-    result.records = ordered
-    result.notes.append(result.family_note)
+    if result.family_note:
+        if not result.family_note.endswith("only"):
+            ordered = reachable_first(result.records, result.steps, unreachable)
+            if ordered is None:
+                result.family_note = ""
+                return result
+            result.records = ordered
+        result.notes.append(result.family_note)
     return result
 
 

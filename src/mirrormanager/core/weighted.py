@@ -48,17 +48,11 @@ def exponential_order(negative_weights: Sequence[float], rng: random.Random) -> 
     return sorted(range(n), key=keys.__getitem__)
 
 
-# Distance bands: a band's offset outweighs any exponential key (at most -ln(2**-53) / 1,
-# about 36.7, since weights are at least 1), so keys sort by band first, then as
-# `exponential_order` within a band.
-BAND_SPAN = 1000.0
-
-
-def banded_order(
-    negative_weights: Sequence[float], offsets: Sequence[float], rng: random.Random
+def segmented_order(
+    negative_weights: Sequence[float], ends: Sequence[int], rng: random.Random
 ) -> list[int]:
-    """`exponential_order` with each key raised by its offset (a multiple of BAND_SPAN):
-    lower bands first, a weighted shuffle inside each band; the same random numbers."""
+    """`exponential_order` within each run `[previous end, end)` of positions, runs in
+    their order (the distance bands of a banded stratum); the same random numbers."""
     n = len(negative_weights)
     draw = rng.random
     if n < 2:
@@ -66,5 +60,13 @@ def banded_order(
             draw()
         return list(range(n))
     log = _log
-    keys = [o + log(1.0 - draw()) / w for w, o in zip(negative_weights, offsets, strict=True)]
-    return sorted(range(n), key=keys.__getitem__)
+    keys = [log(1.0 - draw()) / w for w in negative_weights]
+    order: list[int] = []
+    start = 0
+    for end in ends:
+        if end - start > 1:
+            order += sorted(range(start, end), key=keys.__getitem__)
+        elif end > start:
+            order.append(start)
+        start = end
+    return order

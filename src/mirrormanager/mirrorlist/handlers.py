@@ -52,6 +52,9 @@ def control_character(params: Mapping[str, str]) -> str | None:
     """The first parameter (name or value) holding a control character, described for
     the client; None when there is none. Echoed, such a character would inject a line
     into the mirrorlist or make the metalink invalid XML."""
+    text = "".join(params) + "".join(params.values())
+    if text.isprintable() or _CONTROL.search(text) is None:
+        return None  # the common case, decided by one C-level scan
     for name, value in params.items():
         for text in (name, value):
             found = _CONTROL.search(text)

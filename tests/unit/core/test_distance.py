@@ -7,10 +7,11 @@ import random
 
 import pytest
 
+from mirrormanager.core.distance import BandTable
 from mirrormanager.core.geo import country_centroid, distance_km
 from mirrormanager.core.selection import Client, Options, SelectionIndex, pick
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
-from mirrormanager.core.weighted import banded_order
+from mirrormanager.core.weighted import segmented_order
 
 RIYADH = (24.71, 46.68)
 # (country, latitude, longitude or None: the country's centroid), all in Asia
@@ -105,10 +106,19 @@ def test_unknown_client_position_means_the_plain_shuffle() -> None:
     assert plain == [order(snap, Client(None, ""), seed=s)[0] for s in range(10)]
 
 
-def test_banded_order_sorts_by_band_then_shuffles_within() -> None:
-    weights = [-1.0, -1.0, -1.0, -1.0]
-    seen = {
-        tuple(banded_order(weights, [2000.0, 0.0, 1000.0, 0.0], random.Random(s)))
-        for s in range(40)
-    }
-    assert seen == {(1, 3, 2, 0), (3, 1, 2, 0)}
+def test_segmented_order_shuffles_within_runs_in_run_order() -> None:
+    weights = [-1.0, -1.0, -1.0, -1.0, -5.0]
+    seen = {tuple(segmented_order(weights, [2, 3, 5], random.Random(s))) for s in range(60)}
+    assert {order[:2] for order in seen} == {(0, 1), (1, 0)}
+    assert {order[2] for order in seen} == {2}
+    assert {order[3:] for order in seen} == {(3, 4), (4, 3)}
+
+
+def test_band_table_matches_great_circle_distances() -> None:
+    hosts = {i: HostInfo(i, f"h{i}", cc, 1, 1, False) for i, cc in enumerate(["AE", "JP", ""])}
+    table = BandTable(hosts)
+    cell = (25.0, 47.0)
+    bands = table.for_hosts(cell, [0, 1, 2])
+    assert bands[0] == int(distance_km(cell, country_centroid("AE")) // 1000)
+    assert bands[1] == int(distance_km(cell, country_centroid("JP")) // 1000)
+    assert bands[2] == 21.0  # no position: after every band

@@ -65,7 +65,10 @@ def reference(
 
     def weighted(ids: Iterable[int], *, by_distance: bool = False) -> list[int]:
         keyed = []
-        for position, i in enumerate(j for j in dict.fromkeys(ids) if usable(j)):
+        candidates = [j for j in dict.fromkeys(ids) if usable(j)]
+        if by_distance:  # the keys are drawn nearest band first (a stable sort)
+            candidates.sort(key=band)
+        for position, i in enumerate(candidates):
             w = max(1, hosts[i].bandwidth)
             near = band(i) if by_distance else 0
             keyed.append((near, -math.log(1.0 - rng.random()) / w, position, i))
