@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 from mirrormanager.cli.checkin import report_mirror_command as _report_mirror
 from mirrormanager.cli.context import run_cli
-from mirrormanager.cli.crawl import crawl_command as _crawl
+from mirrormanager.cli.crawl_mm2 import pick_command
 from mirrormanager.cli.maintenance import (
     emergency_expire_repo_command,
     move_devel_to_release_command,
@@ -23,7 +25,8 @@ def update_mirrorlist_server() -> None:
 
 
 def crawler() -> None:
-    run_cli(_crawl, "mm2_crawler")
+    """Both shapes: MirrorManager2's group (`mm2_crawler [OPTIONS] crawl`) and the flat one."""
+    run_cli(pick_command(sys.argv[1:]), "mm2_crawler")
 
 
 def move_devel_to_release() -> None:
