@@ -128,7 +128,7 @@ def test_fraction_slices_as_mirrormanager2() -> None:
     assert fraction_slice(ids, 2, 3) == [3]
     assert fraction_slice(ids, 3, 3) == [5, 7, 9]
     parts = [fraction_slice(ids, p, 3) for p in (1, 2, 3)]
-    assert sorted(sum(parts, [])) == sorted(ids)
+    assert sorted(i for part in parts for i in part) == sorted(ids)
     assert fraction_slice([], 1, 2) == []
 
 
@@ -203,9 +203,7 @@ def test_continents_include_disabled_and_repodata(
 
         code, out = run_alias(f"mm2_crawler -c {config} --continent XX crawl")
         assert code != 0 and "Unknown continent XX" in out
-        code, out = run_alias(
-            f"mm2_crawler -c {config} --fraction 1:2 --startid 3 crawl"
-        )
+        code, out = run_alias(f"mm2_crawler -c {config} --fraction 1:2 --startid 3 crawl")
         assert code == 2 and "Cannot use --fraction with --startid or --stopid" in out
 
 
@@ -241,9 +239,12 @@ def test_canary_checks_answers_only(
     engine = make_engine(file_db)
     with make_session_factory(engine)() as session:
         # Nothing was compared: no host got directory rows or a crawl time.
-        assert session.scalar(
-            select(func.count()).select_from(HostCategoryDir).where(HostCategoryDir.up2date)
-        ) == 0
+        assert (
+            session.scalar(
+                select(func.count()).select_from(HostCategoryDir).where(HostCategoryDir.up2date)
+            )
+            == 0
+        )
         assert session.scalar(select(func.count()).select_from(HostCategoryDir)) == 1
         dead_host = session.get(Host, ids["dead.mirror.local"])
         assert dead_host is not None
@@ -290,9 +291,8 @@ def test_global_deadline_stops_a_crawl_and_keeps_the_process(
     with raw_server(silent) as dead:
         add_network(file_db, dead, dead, mirror)  # every mirror accepts and never answers
         engine = make_engine(file_db)
-        with make_session_factory(engine)() as session:
-            with global_deadline(0.5) as deadline:
-                summary = crawl(session, settings, HostSelection(), crawl_options(settings))
+        with make_session_factory(engine)() as session, global_deadline(0.5) as deadline:
+            summary = crawl(session, settings, HostSelection(), crawl_options(settings))
         engine.dispose()
     assert deadline.is_set()
     assert summary.interrupted
