@@ -71,18 +71,24 @@ def render(includes: Sequence[str], message: str | None = None) -> str:
 
 
 def changed_directories(session: Session, categories: Sequence[str], since: int) -> list[str]:
-    """Names of the categories' directories whose ctime is after ``since`` (an index
-    range scan on directory.ctime, then the category join on the few rows found)."""
-    if not categories:
+    """Names of the categories' directories whose ctime is after ``since``.
+
+    Shaped for the ``directory.ctime`` index: a range scan on it, then one primary-key probe
+    of category_directory per directory found (both SQLite and PostgreSQL plan it so; a
+    join on category first would read every directory of the category).
+    """
+    category_ids = list(session.scalars(select(Category.id).where(Category.name.in_(categories))))
+    if not category_ids:
         return []
-    stmt = (
-        select(Directory.name)
-        .join(CategoryDirectory, CategoryDirectory.directory_id == Directory.id)
-        .join(Category, Category.id == CategoryDirectory.category_id)
-        .where(Category.name.in_(categories), Directory.ctime > since)
-        .distinct()
+    in_category = (
+        select(CategoryDirectory.directory_id)
+        .where(
+            CategoryDirectory.category_id.in_(category_ids),
+            CategoryDirectory.directory_id == Directory.id,
+        )
+        .exists()
     )
-    return list(session.scalars(stmt))
+    return list(session.scalars(select(Directory.name).where(Directory.ctime > since, in_category)))
 
 
 def rsync_filter(
