@@ -104,7 +104,9 @@ def _register_blueprints(app: Flask) -> None:
     from mirrormanager.web.compat import views as compat
 
     app.register_blueprint(compat.bp)
-    csrf.exempt(compat.xmlrpc)  # report_mirror sends no cookie; the site password counts
+    # report_mirror sends no cookie; the site password authenticates a check-in.
+    csrf.exempt(compat.xmlrpc)
+    csrf.exempt(compat.json_checkin)
 
     @app.get("/")
     def root() -> Any:

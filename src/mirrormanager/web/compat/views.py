@@ -93,20 +93,35 @@ def mirrors_location() -> Response:
     return _text(queries.render_locations(queries.mirror_locations(db()), icon))
 
 
+def _checkin_body(handler: CheckinHandler) -> bytes | None:
+    """The request body, or None when it is over the check-in limit."""
+    declared = request.content_length
+    if declared is not None and declared > handler.max_bytes:
+        return None
+    # The app-wide 1 MiB form limit does not apply here; these endpoints have their own.
+    request.max_content_length = handler.max_bytes
+    body = request.stream.read(handler.max_bytes + 1)
+    return None if len(body) > handler.max_bytes else body
+
+
 @bp.post("/xmlrpc")
 def xmlrpc() -> Response:
     """report_mirror's check-in, exactly as `serve-checkin` answers it (CSRF-exempt: no
     cookies, the site password authenticates)."""
     handler: CheckinHandler = current_app.extensions[HANDLER_KEY]
-    declared = request.content_length
-    if declared is not None and declared > handler.max_bytes:
-        return _text(handler.too_large(), 413)
-    # The app-wide 1 MiB form limit does not apply here; this endpoint has its own.
-    request.max_content_length = handler.max_bytes
-    body = request.stream.read(handler.max_bytes + 1)
-    if len(body) > handler.max_bytes:
+    body = _checkin_body(handler)
+    if body is None:
         return _text(handler.too_large(), 413)
     answer = handler.xmlrpc(body)
+    return Response(answer.body, status=answer.status, mimetype=answer.media_type)
+
+
+@bp.post("/api/checkin")
+def json_checkin() -> Response:
+    """The same check-in as plain JSON, as `serve-checkin` offers it."""
+    handler: CheckinHandler = current_app.extensions[HANDLER_KEY]
+    body = _checkin_body(handler)
+    answer = handler.json_too_large() if body is None else handler.json(body)
     return Response(answer.body, status=answer.status, mimetype=answer.media_type)
 
 
