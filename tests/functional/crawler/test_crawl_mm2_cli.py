@@ -6,6 +6,7 @@ the settings file's path."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -44,12 +45,18 @@ NETWORK = {
 }
 
 
-def add_network(file_db: str, port: int, dead_port: int, mirror: Path) -> dict[str, int]:
-    """The hosts, each under its own path of the one HTTP server (URLs are unique)."""
+def add_network(
+    file_db: str, port: int, dead_port: int, mirror: Path, *, with_linux: bool = False
+) -> dict[str, int]:
+    """The hosts, each under its own path of the one HTTP server (URLs are unique); all
+    carry Fedora EPEL, and Fedora Linux too ``with_linux``."""
     engine = make_engine(file_db)
     ids = {}
     with make_session_factory(engine)() as session:
         category = session.scalars(select(Category).where(Category.name == "Fedora EPEL")).one()
+        fedora = None
+        if with_linux:
+            fedora = session.scalars(select(Category).where(Category.name == "Fedora Linux")).one()
         for name, (country, alive) in NETWORK.items():
             site = Site(name=f"site of {name}")
             host = Host(site=site, name=name, country=country, max_connections=2)
@@ -62,6 +69,12 @@ def add_network(file_db: str, port: int, dead_port: int, mirror: Path) -> dict[s
             base = f"http://127.0.0.1:{port if alive else dead_port}/{short}/epel"
             url = HostCategoryUrl(host_category=hc, url=base)
             session.add_all([site, host, hc, url])
+            if fedora is not None:
+                if not (link / "fedora").exists():
+                    (link / "fedora").symlink_to(mirror / "pub" / "fedora")
+                linux = HostCategory(host=host, category=fedora)
+                linux_url = f"http://127.0.0.1:{port if alive else dead_port}/{short}/fedora/linux"
+                session.add_all([linux, HostCategoryUrl(host_category=linux, url=linux_url)])
             session.flush()
             ids[name] = host.id
         session.commit()
@@ -69,12 +82,15 @@ def add_network(file_db: str, port: int, dead_port: int, mirror: Path) -> dict[s
     return ids
 
 
-def run_alias(line: str) -> tuple[int, str]:
-    """Run a cron line's `mm2_crawler …` in a new process through the alias's entry function."""
+def run_alias(line: str, config: Path | None = None) -> tuple[int, str]:
+    """Run a cron line's `mm2_crawler …` in a new process through the alias's entry function
+    (``config`` is given as $MM_CONFIG, for lines written without -c)."""
     argv = shlex.split(line)
     assert Path(argv[0]).name in ("mm2_crawler", "mm2_crawler.py")
     entry = "import sys; from mirrormanager.cli.aliases import crawler; crawler()"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MM_")}
+    if config is not None:
+        env["MM_CONFIG"] = str(config)
     done = subprocess.run(
         [sys.executable, "-c", entry, *argv[1:]],
         capture_output=True,
@@ -297,3 +313,36 @@ def test_global_deadline_stops_a_crawl_and_keeps_the_process(
     assert deadline.is_set()
     assert summary.interrupted
     assert crawled(file_db) == set()
+
+
+DOC_LINE = re.compile(r"^(mm-crawler0\d|propagation):\s+(mm2_crawler .*)$")
+
+
+def test_the_scheduling_lines_of_our_docs_run_verbatim(
+    setup: tuple[Path, Path],  # noqa: F811
+    file_db: str,
+) -> None:
+    """The SOP's two crawler machines and the propagation job, as docs/crawler.md writes
+    them (both shapes), with the settings file from $MM_CONFIG."""
+    docs = Path(__file__).parents[3] / "docs" / "crawler.md"
+    lines = [m.group(2) for m in map(DOC_LINE.match, docs.read_text().splitlines()) if m]
+    assert len(lines) == 5, lines
+    config, mirror = setup
+    dead = free_port()
+    with http_server(mirror) as port:
+        add_network(file_db, port, dead, mirror, with_linux=True)
+        for line in lines:
+            reset_crawled(file_db)
+            code, out = run_alias(line, config)
+            assert code == 0, f"{line}\n{out}"
+            if "propagation" in line:
+                assert "4 hosts asked, 3 answered" in out, out
+                assert crawled(file_db) == set()
+            elif "--startid 350" in line:
+                assert crawled(file_db) == set(), out  # the network's ids are all below 350
+            else:
+                assert crawled(file_db), out
+    engine = make_engine(file_db)
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(PropagationStat)) > 0
+    engine.dispose()
