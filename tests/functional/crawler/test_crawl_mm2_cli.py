@@ -346,3 +346,12 @@ def test_the_scheduling_lines_of_our_docs_run_verbatim(
     with make_session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(PropagationStat)) > 0
     engine.dispose()
+
+
+def test_help_shows_both_shapes() -> None:
+    code, out = run_alias("mm2_crawler --help")
+    assert code == 0, out
+    assert "[HOST]..." in out and "--shard" in out  # the flat form
+    assert "COMMAND [ARGS]..." in out and "--fraction" in out and "--continent" in out
+    code, out = run_alias("mm2_crawler crawl --help")
+    assert code == 0 and "--canary" in out and "--repodata" in out
