@@ -158,6 +158,8 @@ class MirrorlistServer:
             ],
             env={
                 "PATH": str(Path(sys.executable).parent),
+                # this checkout's code, not the one the shared environment has installed
+                "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
                 "MM_MIRRORLIST_ACCESS_LOG": "-",
                 "MM_GEOIP_DATABASE": "",
                 "MM_DATA_DIR": str(self.tmp),
