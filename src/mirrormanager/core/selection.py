@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -65,7 +66,9 @@ def plain_record(host: HostInfo, urls: Urls, /) -> HostRecord:
     return HostRecord(host, urls)
 
 
-_MAX_CELLS = 4096  # client cells remembered per stratum
+# client cells remembered per stratum: ~20 bytes a candidate each (a country database
+# gives one cell per country; a city database more, then the oldest are dropped)
+_MAX_CELLS = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,9 @@ class Stratum:
     position: dict[int, int]  # host id -> index in `records`
     restricted: tuple[tuple[int, tuple[str, ...]], ...]  # (index, countries_allowed)
     segments: tuple[int, ...] = ()  # banded: end index of each band's run, ascending
+    # banded: `position` is the unbanded stratum's (shared, not copied) and `remap[p]`
+    # the banded index of its index p (4 bytes a host instead of a dict entry)
+    remap: array[int] | None = None
     # client cell -> this stratum banded from there (`SelectionIndex.near`)
     banded: dict[Position, Stratum] = field(default_factory=dict)
 
@@ -102,7 +108,8 @@ class Stratum:
             if not ids:
                 continue
             if len(ids) < len(records):
-                drop += [p for p in map(self.position.get, ids) if p is not None]
+                found = [p for p in map(self.position.get, ids) if p is not None]
+                drop += found if self.remap is None else map(self.remap.__getitem__, found)
             else:
                 drop += [p for p, r in enumerate(records) if r.host.id in ids]
         if self.restricted:
@@ -356,16 +363,20 @@ class SelectionIndex:
             order = sorted(range(len(offsets)), key=offsets.__getitem__)  # stable
             records = tuple(stratum.records[p] for p in order)
             ends = [k for k in range(1, len(order)) if offsets[order[k]] != offsets[order[k - 1]]]
+            remap = array("I", bytes(4 * len(order)))
+            for banded_at, p in enumerate(order):
+                remap[p] = banded_at
             found = stratum.banded[cell] = Stratum(
                 records=records,
                 weights=tuple(stratum.weights[p] for p in order),
-                position={r.host.id: p for p, r in enumerate(records)},
+                position=stratum.position,
                 restricted=tuple(
                     (p, r.host.countries_allowed)
                     for p, r in enumerate(records)
                     if r.host.countries_allowed
                 ),
                 segments=(*ends, len(order)),
+                remap=remap,
             )
         return found
 

@@ -122,3 +122,19 @@ def test_band_table_matches_great_circle_distances() -> None:
     assert bands[0] == int(distance_km(cell, country_centroid("AE")) // 1000)
     assert bands[1] == int(distance_km(cell, country_centroid("JP")) // 1000)
     assert bands[2] == 21.0  # no position: after every band
+
+
+def test_banded_continent_step_after_a_large_country_step() -> None:
+    """Many country hosts (dropped from the banded continent stratum by position) and a
+    private-free mix of near and far continent hosts: still nearest band first."""
+    rows: dict[int, tuple[str, float | None, float | None]] = {
+        i: ("SA", None, None) for i in range(1, 21)
+    }
+    rows.update({20 + i: ("AE", None, None) for i in range(1, 6)})
+    rows.update({30 + i: ("JP", None, None) for i in range(1, 6)})
+    snap = snapshot(rows)
+    for seed in range(20):
+        ids, picked = order(snap, Client(None, "SA"), seed=seed)
+        assert set(ids[:20]) == set(range(1, 21))
+        assert set(ids[20:25]) == set(range(21, 26)) and set(ids[25:]) == set(range(31, 36))
+        assert [step for step, _n in picked.steps] == ["country", "continent"]
