@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -360,22 +360,20 @@ class SelectionIndex:
             if len(stratum.banded) >= _MAX_CELLS:
                 stratum.banded.clear()
             offsets = self.band_table.for_hosts(cell, stratum.position)
-            order = sorted(range(len(offsets)), key=offsets.__getitem__)  # stable
-            records = tuple(stratum.records[p] for p in order)
-            ends = [k for k in range(1, len(order)) if offsets[order[k]] != offsets[order[k - 1]]]
-            remap = array("I", bytes(4 * len(order)))
-            for banded_at, p in enumerate(order):
-                remap[p] = banded_at
+            n = len(offsets)
+            # C-level passes only: this runs once per (stratum, client cell)
+            order = sorted(range(n), key=offsets.__getitem__)  # stable
+            records: tuple[HostRecord, ...] = _gather(stratum.records, order)
+            weights: tuple[float, ...] = _gather(stratum.weights, order)
+            remap = array("I", sorted(range(n), key=order.__getitem__))  # the inverse
+            ranked = list(map(offsets.__getitem__, order))
+            ends = tuple(bisect_right(ranked, band) for band in sorted(set(ranked)))
             found = stratum.banded[cell] = Stratum(
                 records=records,
-                weights=tuple(stratum.weights[p] for p in order),
+                weights=weights,
                 position=stratum.position,
-                restricted=tuple(
-                    (p, r.host.countries_allowed)
-                    for p, r in enumerate(records)
-                    if r.host.countries_allowed
-                ),
-                segments=(*ends, len(order)),
+                restricted=tuple((remap[p], allowed) for p, allowed in stratum.restricted),
+                segments=ends,
                 remap=remap,
             )
         return found
@@ -454,6 +452,13 @@ class SelectionIndex:
                 f"# repo={repo}&arch={arch}\n" for repo, arch in sorted(self.snapshot.repositories)
             )
         return self._repo_help
+
+
+def _gather(items: Sequence[T], order: Sequence[int]) -> tuple[T, ...]:
+    """`items` in `order`, in one C call (itemgetter of one index returns no tuple)."""
+    if len(order) < 2:
+        return tuple(items[p] for p in order)
+    return tuple(itemgetter(*order)(items))
 
 
 def _table(rows: Iterable[tuple[str, T]]) -> PrefixTable[T]:
