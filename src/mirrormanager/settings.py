@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from mirrormanager.core.hostport import HostPort, parse_host_port
 from mirrormanager.core.repo_rules import RepoRule, parse_rules
 from mirrormanager.errors import ConfigError
 
@@ -146,8 +147,8 @@ class Settings:
     snapshot_fetch_max_bytes: int = setting(
         512 << 20, help="`snapshot fetch` refuses a download larger than this"
     )
-    mirrorlist_bind: str = setting(
-        "127.0.0.1:8080", help="host:port the mirrorlist server listens on"
+    mirrorlist_bind: HostPort = setting(
+        HostPort("127.0.0.1", 8080), help="host:port the mirrorlist server listens on"
     )
     mirrorlist_workers: int = setting(2, help="Worker processes of the mirrorlist server")
     mirrorlist_minimum: int = setting(
@@ -192,7 +193,9 @@ class Settings:
     crawler_rsync_args: tuple[str, ...] = setting(
         ("--no-motd", "--timeout=600"), help="Extra arguments of every rsync listing"
     )
-    smtp_server: str = setting("", help="SMTP server for notifications; empty: log only")
+    smtp_server: str = setting(
+        "", help="SMTP server for notifications, host or host:port (port 25); empty: log only"
+    )
     smtp_username: str = setting("", help="SMTP user name")
     smtp_password: str = setting("", help="SMTP password", secret=True)
     email_from: str = setting("mirrormanager@localhost", help="Sender of notifications")
@@ -201,7 +204,9 @@ class Settings:
     crawler_probe_reachability: bool = setting(
         True, help="Record whether each host answers over IPv4 and over IPv6"
     )
-    checkin_bind: str = setting("127.0.0.1:8090", help="host:port of `serve-checkin`")
+    checkin_bind: HostPort = setting(
+        HostPort("127.0.0.1", 8090), help="host:port `serve-checkin` listens on"
+    )
     checkin_min_interval: float = setting(
         60.0, help="Seconds a host must wait between two check-ins"
     )
@@ -210,7 +215,9 @@ class Settings:
         10 << 20, help="Largest check-in (report_mirror) request accepted"
     )
     # --- web UI --------------------------------------------------------------------------
-    web_bind: str = setting("127.0.0.1:8000", help="host:port that `serve-web` listens on")
+    web_bind: HostPort = setting(
+        HostPort("127.0.0.1", 8000), help="host:port `serve-web` listens on"
+    )
     web_threads: int = setting(8, help="Worker threads of `serve-web` (waitress)")
     web_base_url: str = setting(
         "",
@@ -332,7 +339,14 @@ def _type_name(tp: Any) -> str:
         return "list of category tables"
     if tp == tuple[RepoRule, ...]:
         return "list of rule tables"
-    return {str: "string", int: "integer", bool: "boolean", Path: "path", float: "number"}[tp]
+    return {
+        str: "string",
+        int: "integer",
+        bool: "boolean",
+        Path: "path",
+        float: "number",
+        HostPort: "host:port",
+    }[tp]
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -396,7 +410,7 @@ def _compile(pattern: str, key: str, source: str) -> re.Pattern[str]:
 
 def _from_env_text(name: str, tp: Any, text: str, source: str) -> Any:
     """Environment values are text: scalars as themselves, lists as JSON or comma lists."""
-    if tp in (str, Path, int, float):
+    if tp in (str, Path, int, float, HostPort):
         return text
     if tp is bool:
         lowered = text.strip().lower()
@@ -449,6 +463,13 @@ def _convert(name: str, tp: Any, value: Any, source: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise wrong("a number")
         return float(value)
+    if tp is HostPort:
+        if not isinstance(value, str):
+            raise wrong("a host:port string")
+        try:
+            return parse_host_port(value)
+        except ValueError as exc:
+            raise ConfigError(f"setting '{name}' in {source}: {exc}") from None
     if tp == tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise wrong("a list of strings")

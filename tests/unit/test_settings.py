@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from mirrormanager.core.hostport import HostPort
 from mirrormanager.errors import ConfigError
 from mirrormanager.settings import (
     DEFAULT_CONFIG_PATH,
@@ -129,3 +130,17 @@ def test_every_setting_is_documented() -> None:
 def test_mask_url_hides_only_the_password() -> None:
     assert mask_url("postgresql+psycopg://mm:s3cret@db/mm") == "postgresql+psycopg://mm:****@db/mm"
     assert mask_url("sqlite:////var/lib/mm.sqlite") == "sqlite:////var/lib/mm.sqlite"
+
+
+def test_bind_settings_are_validated_host_ports(tmp_path: Path) -> None:
+    config = tmp_path / "mm.toml"
+    config.write_text('web_bind = "[::1]:8001"\n', encoding="utf-8")
+    loaded = load_settings(config, env={"MM_CHECKIN_BIND": "0.0.0.0:9090"}).settings
+    assert loaded.web_bind == HostPort("::1", 8001)
+    assert loaded.checkin_bind == HostPort("0.0.0.0", 9090)
+    assert str(loaded.mirrorlist_bind) == "127.0.0.1:8080"
+    config.write_text('mirrorlist_bind = "localhost:99999"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'mirrorlist_bind' in .*mm.toml.*1 to 65535"):
+        load_settings(config, env={})
+    with pytest.raises(ConfigError, match=r"'web_bind' in \$MM_WEB_BIND.*no port"):
+        load_settings(env={"MM_WEB_BIND": "8000"})

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
 from mirrormanager.db.models import (
@@ -27,7 +27,7 @@ from mirrormanager.web.forms import (
     add_error,
     text,
 )
-from mirrormanager.web.helpers import confirm_page
+from mirrormanager.web.helpers import app_settings, confirm_page
 from mirrormanager.web.permissions import (
     current_user,
     db,
@@ -178,7 +178,7 @@ def crawl_log(host_id: int) -> str | None:
     if reader is None:
         return None
     try:
-        return str(reader(current_app.config["MM_SETTINGS"], host_id))
+        return str(reader(app_settings(), host_id))
     except OSError as exc:
         return f"(the log cannot be read: {exc})"
 
