@@ -22,10 +22,10 @@ from werkzeug.wrappers import Response
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import User
 from mirrormanager.errors import InputError
+from mirrormanager.notify.mail import send_mail
 from mirrormanager.web import accounts, audit, oidc
 from mirrormanager.web.forms import LoginForm, ResetForm, ResetRequestForm, SignupForm, text
 from mirrormanager.web.helpers import app_settings
-from mirrormanager.web.mail import send_mail
 from mirrormanager.web.permissions import db
 from mirrormanager.web.security import (
     EmailTokens,
