@@ -10,6 +10,7 @@ and `MM_<NAME>` environment variables.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -291,7 +292,11 @@ class Settings:
             if spec.name == name:
                 return spec
         known = ", ".join(spec.name for spec in self.categories)
-        raise ConfigError(f"unknown category {name!r}", hint=f"configured categories: {known}")
+        raise ConfigError(
+            f"unknown category {name!r}",
+            hint=f"configured categories: {known}",
+            setting="categories",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,14 +344,8 @@ def _type_name(tp: Any) -> str:
         return "list of category tables"
     if tp == tuple[RepoRule, ...]:
         return "list of rule tables"
-    return {
-        str: "string",
-        int: "integer",
-        bool: "boolean",
-        Path: "path",
-        float: "number",
-        HostPort: "host:port",
-    }[tp]
+    names = {str: "string", int: "integer", bool: "boolean", Path: "path", float: "number"}
+    return {**names, HostPort: "host:port"}[tp]
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -502,16 +501,30 @@ _POSITIVE = (
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
     for name, choices in _CHOICES.items():
         if values[name] not in choices:
-            raise ConfigError(
-                f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
-                f"{', '.join(choices)}, got {values[name]!r}"
-            )
+            with _blame(name, sources.get(name)):
+                raise ConfigError(
+                    f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
+                    f"{', '.join(choices)}, got {values[name]!r}"
+                )
     for name in (*_POSITIVE, "file_detail_keep_days"):
         if values[name] < (1 if name in _POSITIVE else 0):
-            raise ConfigError(
-                f"setting '{name}' in {sources.get(name, 'defaults')} is out of range: "
-                f"{values[name]}"
-            )
+            with _blame(name, sources.get(name)):
+                raise ConfigError(
+                    f"setting '{name}' in {sources.get(name, 'defaults')} is out of range: "
+                    f"{values[name]}"
+                )
+
+
+@contextlib.contextmanager
+def _blame(name: str, source: str | Path | None) -> Iterator[None]:
+    """Attach the setting (and the file, not an environment variable) to a ConfigError."""
+    try:
+        yield
+    except ConfigError as exc:
+        exc.setting = exc.setting or name
+        if exc.path is None and source is not None and not str(source).startswith("$"):
+            exc.path = str(source)
+        raise
 
 
 def resolve_config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
@@ -549,15 +562,20 @@ def load_settings(
                 raise ConfigError(
                     f"unknown setting '{name}' in {path}",
                     hint="`mirrormanager config show` lists the known settings",
+                    setting=name,
+                    path=path,
                 )
-            values[name] = _convert(name, hints[name], value, str(path))
+            with _blame(name, path):
+                values[name] = _convert(name, hints[name], value, str(path))
             sources[name] = str(path)
     for name, tp in hints.items():
         var = ENV_PREFIX + name.upper()
         if var in env:
             source = f"${var}"
-            raw = _from_env_text(name, tp, env[var], source)
-            values[name] = _convert(name, tp, raw, source)
+            with _blame(name, None):
+                values[name] = _convert(
+                    name, tp, _from_env_text(name, tp, env[var], source), source
+                )
             sources[name] = source
     settings = Settings(**values)
     _validate({f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)}, sources)
@@ -569,15 +587,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"settings file {path} does not exist") from None
+        raise ConfigError(f"settings file {path} does not exist", path=path) from None
     except PermissionError:
-        raise ConfigError(f"settings file {path} is not readable by this user") from None
+        raise ConfigError(f"settings file {path} is not readable by this user", path=path) from None
     except IsADirectoryError:
-        raise ConfigError(f"settings file {path} is a directory") from None
+        raise ConfigError(f"settings file {path} is a directory", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}", path=path) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"settings file {path} is not UTF-8 text") from None
+        raise ConfigError(f"settings file {path} is not UTF-8 text", path=path) from None
 
 
 def mask_url(url: str) -> str:

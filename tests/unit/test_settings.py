@@ -144,3 +144,25 @@ def test_bind_settings_are_validated_host_ports(tmp_path: Path) -> None:
         load_settings(config, env={})
     with pytest.raises(ConfigError, match=r"'web_bind' in \$MM_WEB_BIND.*no port"):
         load_settings(env={"MM_WEB_BIND": "8000"})
+
+
+def test_config_errors_carry_the_setting_and_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "mm.toml"
+    config.write_text('crawler_concurrency = 0\nweb_threads = "many"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert (caught.value.setting, caught.value.path) == ("web_threads", str(config))
+    config.write_text("crawler_concurrency = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert (caught.value.setting, caught.value.path) == ("crawler_concurrency", str(config))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={"MM_LOG_LEVEL": "LOUD"})
+    assert (caught.value.setting, caught.value.path) == ("log_level", None)
+    config.write_text("no_such_setting = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert caught.value.setting == "no_such_setting" and caught.value.path == str(config)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "missing.toml", env={})
+    assert caught.value.path == str(tmp_path / "missing.toml") and caught.value.setting is None
