@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from mirrormanager.errors import FormatError
 from mirrormanager.cli.netdata import import_asn, import_country
+from mirrormanager.errors import FormatError
 from mirrormanager.maintenance.netdata import (
     ASN_TABLE,
     COUNTRY_TABLE,

@@ -47,6 +47,7 @@ def ensure_free(address: HostPort, *, server: str, option: str) -> None:
         raise ConfigError(
             f"{server} cannot listen on {address}: {exc.strerror}",
             hint=f"give an address of this machine with {option}",
+            host=str(address),
         ) from None
     family, kind, proto, _name, sockaddr = infos[0]
     with socket.socket(family, kind, proto) as probe:
@@ -60,8 +61,10 @@ def ensure_free(address: HostPort, *, server: str, option: str) -> None:
                 raise ConfigError(
                     f"{server} cannot listen on {address}: another process already listens there",
                     hint=f"stop it, or choose another address with {option}",
+                    host=str(address),
                 ) from None
             raise ConfigError(
                 f"{server} cannot listen on {address}: {exc.strerror}",
                 hint=f"choose another address with {option}",
+                host=str(address),
             ) from None

@@ -31,7 +31,7 @@ def map_command(output: Path, product: str | None) -> int:
     """Draw the public mirrors on a world map (SVG or PNG)."""
     suffix = output.suffix.lower()
     if suffix not in (".svg", ".png"):
-        raise InputError(f"{output}: the picture must end in .svg or .png")
+        raise InputError(f"{output}: the picture must end in .svg or .png", path=output)
     app = app_context()
     session = app.session()
     points = map_points(public_mirrors(session, Selection(product=product)))

@@ -50,7 +50,7 @@ def send_mail(settings: Settings, to: str | Sequence[str], subject: str, body: s
     try:
         server = parse_host_port(settings.smtp_server, default_port=25)
     except ValueError as exc:
-        raise ConfigError(f"setting 'smtp_server': {exc}") from None
+        raise ConfigError(f"setting 'smtp_server': {exc}", setting="smtp_server") from None
     message = build_message(settings, to, subject, body)
     with smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT) as smtp:
         if settings.smtp_username:

@@ -48,11 +48,11 @@ def load_snapshot(path: str | Path) -> Snapshot:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise FormatError(f"cannot read snapshot {path}: {exc.strerror}") from None
+        raise FormatError(f"cannot read snapshot {path}: {exc.strerror}", path=path) from None
     try:
         return decode_any(raw, source=str(path))
     except FormatError as exc:
-        raise FormatError(f"{path}: {exc.message}", hint=exc.hint) from None
+        raise FormatError(f"{path}: {exc.message}", hint=exc.hint, path=path) from None
 
 
 def next_serial(path: str | Path, now: int) -> int:
@@ -78,6 +78,7 @@ def folder_lock(target: str | Path) -> Iterator[None]:
             raise LockHeldError(
                 f"another snapshot builder is publishing into {folder} (lock {lock_path})",
                 hint="wait for it to finish; the lock is released when that process exits",
+                path=lock_path,
             ) from None
         try:
             yield

@@ -83,6 +83,7 @@ def test_a_port_already_served_is_refused(tmp_path: Path, monkeypatch: pytest.Mo
     assert started == []
     assert isinstance(result.exception, ConfigError)
     assert result.exception.exit_code == 2
+    assert result.exception.host == f"127.0.0.1:{port}"
     assert f"cannot listen on 127.0.0.1:{port}: another process already listens" in str(
         result.exception
     )
