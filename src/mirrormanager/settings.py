@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from mirrormanager.core.hostport import HostPort, parse_host_port
 from mirrormanager.core.repo_rules import RepoRule, parse_rules
@@ -596,34 +595,3 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"settings file {path} is not valid TOML: {exc}", path=path) from None
     except UnicodeDecodeError:
         raise ConfigError(f"settings file {path} is not UTF-8 text", path=path) from None
-
-
-def mask_url(url: str) -> str:
-    """Hide the password of a database URL."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
-def display_value(info: SettingInfo, value: Any) -> str:
-    """Render one value for `config show`: secrets masked, structured values summarised."""
-    if info.secret:
-        if info.name == "database_url":
-            return mask_url(value) if value else "(empty: SQLite file in data_dir)"
-        return "****" if value else "(not set)"
-    if isinstance(value, tuple) and value and isinstance(value[0], CategorySpec):
-        return "; ".join(f"{c.name} -> {c.topdir} ({c.product})" for c in value)
-    if isinstance(value, tuple) and value and isinstance(value[0], RepoRule):
-        return f"{len(value)} rules"
-    if isinstance(value, tuple):
-        return ", ".join(value) if value else "(none)"
-    return str(value)
-
-
-def iter_effective(loaded: LoadedSettings) -> Iterator[tuple[SettingInfo, str, str]]:
-    """(row, displayed value, source) for every setting."""
-    for info in settings_table():
-        value = getattr(loaded.settings, info.name)
-        yield info, display_value(info, value), loaded.sources.get(info.name, "default")

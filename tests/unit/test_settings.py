@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from mirrormanager.cli.config import mask_url
 from mirrormanager.core.hostport import HostPort
 from mirrormanager.errors import ConfigError
 from mirrormanager.settings import (
     DEFAULT_CONFIG_PATH,
     load_settings,
-    mask_url,
     resolve_config_path,
     settings_table,
 )
