@@ -494,6 +494,7 @@ _POSITIVE = (
     "crawler_auto_disable",
     "crawler_max_response_bytes",
     "checkin_max_bytes",
+    "checkin_max_directories",
 )
 
 
@@ -505,7 +506,7 @@ def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
                     f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
                     f"{', '.join(choices)}, got {values[name]!r}"
                 )
-    for name in (*_POSITIVE, "file_detail_keep_days"):
+    for name in (*_POSITIVE, "file_detail_keep_days", "checkin_min_interval", "crawler_log_keep"):
         if values[name] < (1 if name in _POSITIVE else 0):
             with _blame(name, sources.get(name)):
                 raise ConfigError(

@@ -166,3 +166,13 @@ def test_config_errors_carry_the_setting_and_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(tmp_path / "missing.toml", env={})
     assert caught.value.path == str(tmp_path / "missing.toml") and caught.value.setting is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("checkin_max_directories", "0"), ("checkin_min_interval", "-1"), ("crawler_log_keep", "-1")],
+)
+def test_checkin_and_log_limits_are_range_checked(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match="out of range") as caught:
+        load_settings(env={f"MM_{name.upper()}": value})
+    assert caught.value.setting == name
