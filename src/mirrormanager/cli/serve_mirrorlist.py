@@ -11,11 +11,15 @@ from pathlib import Path
 import click
 
 from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.cli.listen import HOST_PORT, ensure_free
+from mirrormanager.core.hostport import HostPort
 
 
 @click.command("serve-mirrorlist")
 @config_option
-@click.option("--bind", default=None, metavar="HOST:PORT", help="Default: mirrorlist_bind.")
+@click.option(
+    "--bind", type=HOST_PORT, default=None, help="Where to listen (default: mirrorlist_bind)."
+)
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Worker processes.")
 @click.option(
     "--snapshot",
@@ -31,15 +35,17 @@ from mirrormanager.cli.context import app_context, config_option
     help="MaxMind-format country database (default: geoip_database setting).",
 )
 def serve_mirrorlist(
-    bind: str | None, workers: int | None, snapshot: Path | None, geoip: Path | None
+    bind: HostPort | None, workers: int | None, snapshot: Path | None, geoip: Path | None
 ) -> None:
     """Serve /mirrorlist and /metalink (plus /-/health, /-/snapshot, /metrics)."""
     from mirrormanager.mirrorlist.app import ServerConfig
-    from mirrormanager.mirrorlist.server import parse_bind, serve
+    from mirrormanager.mirrorlist.server import serve
 
     settings = app_context().settings
-    bind = bind or settings.mirrorlist_bind
-    parse_bind(bind)  # a bad address fails before any worker starts
+    address = bind or settings.mirrorlist_bind
+    # Granian listens with SO_REUSEPORT: without this check a second server on the same
+    # port would start silently and the kernel would split the clients between the two.
+    ensure_free(address, server="serve-mirrorlist", option="--bind or mirrorlist_bind")
     config = ServerConfig.from_settings(settings, snapshot=snapshot, geoip=geoip)
-    click.echo(f"serve-mirrorlist: {config.snapshot_path} on http://{bind}", err=True)
-    serve(config, bind=bind, workers=workers or settings.mirrorlist_workers)
+    click.echo(f"serve-mirrorlist: {config.snapshot_path}, listening on {address.url}", err=True)
+    serve(config, bind=address, workers=workers or settings.mirrorlist_workers)

@@ -60,14 +60,6 @@ def continent_of(country: str, redirects: Mapping[str, str] | None = None) -> st
     return COUNTRY_CONTINENT.get(country, "")
 
 
-def countries_of(continent: str, redirects: Mapping[str, str] | None = None) -> frozenset[str]:
-    """All countries that count as part of a continent, redirects applied."""
-    found = {c for c, cont in COUNTRY_CONTINENT.items() if continent_of(c, redirects) == continent}
-    if redirects:
-        found.update(c for c, cont in redirects.items() if cont == continent)
-    return frozenset(found)
-
-
 @functools.cache
 def _centroids() -> dict[str, Position]:
     text = (resources.files("mirrormanager") / "defaults" / "country_centroids.csv").read_text(
