@@ -167,6 +167,16 @@ class Settings:
         help="Order the continent and global steps by distance from the client (1,000 km "
         "bands, bandwidth-weighted inside a band) instead of one bandwidth-weighted shuffle",
     )
+    mirrorlist_pool_size: int = setting(
+        32,
+        help="Answers drawn in advance per client class (host set, country, position cell, "
+        "IP family, options) and served at random, redrawn in the background; 0 draws "
+        "every answer per request",
+    )
+    mirrorlist_pool_bytes: int = setting(
+        64 << 20,
+        help="Memory bound of those pools per worker (least recently used classes dropped)",
+    )
     mirrorlist_access_log: str = setting(
         "",
         help="Access log of repo/arch requests (input of the statistics); empty means "
@@ -508,6 +518,7 @@ _POSITIVE = (
     "crawler_max_response_bytes",
     "checkin_max_bytes",
     "checkin_max_directories",
+    "mirrorlist_pool_bytes",
 )
 
 
@@ -519,7 +530,13 @@ def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
                     f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
                     f"{', '.join(choices)}, got {values[name]!r}"
                 )
-    for name in (*_POSITIVE, "file_detail_keep_days", "checkin_min_interval", "crawler_log_keep"):
+    for name in (
+        *_POSITIVE,
+        "file_detail_keep_days",
+        "checkin_min_interval",
+        "crawler_log_keep",
+        "mirrorlist_pool_size",
+    ):
         if values[name] < (1 if name in _POSITIVE else 0):
             with _blame(name, sources.get(name)):
                 raise ConfigError(

@@ -187,7 +187,17 @@ class AnswerPools:
         options = dataclasses.replace(pool.options, use_netblocks=False)
         picked = pick(index, pool.hosts, pool.client, options, rng)
         self.draws += 1
-        if picked.embargoed or picked.family_note.endswith("first"):
+        client = pool.client
+        family = client.address.version if client.address is not None else 0
+        unreachable = index.unreachable.get(family, frozenset())
+        if picked.embargoed or (
+            unreachable
+            and not index.strict_family
+            and index.view(index.dir_hosts(pool.hosts), options.protocols).carries_any(
+                family, unreachable
+            )
+        ):
+            # the family reorders every step, netblock/ASN hosts included: not pooled
             pool.pooled = False
             return None
         records = picked.records
@@ -195,7 +205,7 @@ class AnswerPools:
         if picked.steps:
             step, count = picked.steps[0]
             run = count
-            cell = index.cell(pool.client)
+            cell = index.cell(client)
             if step in _BANDED and cell is not None and count > 1:
                 # a banded step: the first host comes from the nearest band with hosts
                 bands = index.band_table.for_hosts(cell, [r.host.id for r in records[:count]])

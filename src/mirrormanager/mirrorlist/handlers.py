@@ -152,7 +152,12 @@ class Handler:
             )
         else:
             options = _METALINK_DEFAULT if is_metalink else _MIRRORLIST_DEFAULT
-        picked = pick(loaded.index, target.directory.hosts, client, options, self.rng)
+        hosts = target.directory.hosts
+        pools = loaded.pools
+        if pools is not None:
+            picked = pools.pick(hosts, client, options, self.rng)
+        else:
+            picked = pick(loaded.index, hosts, client, options, self.rng)
         entry = None
         if target.repo:
             entry = AccessEntry(
