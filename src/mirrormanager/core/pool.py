@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from array import array
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import NamedTuple
 
 from mirrormanager.core.geo import Position
 from mirrormanager.core.selection import (
@@ -56,17 +58,23 @@ _ENTRY_OVERHEAD = 200  # bytes: the Drawn object, its lists' headers, the steps
 _CLASS_OVERHEAD = 600  # bytes: the ClassPool, its key and its dict slot
 
 
-@dataclass(slots=True)
-class Drawn:
-    """One drawn answer of a class: `pick()` without netblock/ASN steps."""
+class Drawn(NamedTuple):
+    """One drawn answer of a class: `pick()` without netblock/ASN steps.
 
-    picked: Picked
-    cumulative: list[float]  # the first run's cumulative bandwidths (first position)
+    Only arrays, strings and numbers: the garbage collector untracks such a tuple, so
+    tens of thousands of entries add nothing to its walks (a full collection over
+    per-entry lists and objects took tens of milliseconds: a p99 outlier)."""
+
+    order: array[int]  # indices into the class's `members`, in the drawn order
+    steps: tuple[tuple[str, int], ...]
+    notes: tuple[str, ...]
+    family_note: str
+    cumulative: array[float]  # the first run's cumulative bandwidths (first position)
     global_from: int  # index of the first record of the global step (len: none)
 
     @property
     def cost(self) -> int:
-        return _ENTRY_OVERHEAD + 8 * len(self.picked.records) + 32 * len(self.cumulative)
+        return _ENTRY_OVERHEAD + 4 * len(self.order) + 8 * len(self.cumulative)
 
 
 @dataclass(slots=True)
@@ -77,7 +85,10 @@ class ClassPool:
     client: Client  # a client of the class (country, position, family)
     options: Options
     entries: list[Drawn] = field(default_factory=list)
-    members: frozenset[int] = frozenset()  # the hosts of every answer of the class
+    # the records of every answer of the class (the same set each draw), and each
+    # host's index there
+    members: tuple[HostRecord, ...] = ()
+    slot_of: dict[int, int] = field(default_factory=dict)
     has_global: bool = False  # the answers reach the global step (default steps only)
     pooled: bool = True  # False: the family reorders hosts, every request is drawn anew
     served: int = 0  # answers served since the last refresh
@@ -214,12 +225,22 @@ class AnswerPools:
         global_from = len(records)
         if not options.countries and picked.steps and picked.steps[-1][0] == "global":
             global_from -= picked.steps[-1][1]
-        if not pool.entries:  # the same for every answer of the class
-            pool.members = frozenset(r.host.id for r in records)
+        if not pool.members:  # the same for every answer of the class
+            pool.members = tuple(records)
+            pool.slot_of = {r.host.id: n for n, r in enumerate(records)}
             pool.has_global = not options.countries and "country = global" in picked.notes
+        slots = list(map(pool.slot_of.get, [r.host.id for r in records]))
+        if len(slots) != len(pool.members) or None in slots:
+            pool.pooled = False  # not the class's host set: never expected, never pooled
+            return None
         return Drawn(
-            picked=picked,
-            cumulative=list(accumulate(float(max(1, r.host.bandwidth)) for r in records[:run])),
+            order=array("I", slots),  # type: ignore[arg-type]  # None was excluded
+            steps=tuple(picked.steps),
+            notes=tuple(picked.notes),
+            family_note=picked.family_note,
+            cumulative=array(
+                "d", accumulate(float(max(1, r.host.bandwidth)) for r in records[:run])
+            ),
             global_from=global_from,
         )
 
@@ -235,44 +256,43 @@ class AnswerPools:
         """The request's answer: its netblock/ASN hosts, then the drawn order without
         them (first position drawn fresh when there are none); None: draw it afresh."""
         index = self.index
-        base = drawn.picked
-        result = Picked(embargoed=base.embargoed, family_note=base.family_note)
+        result = Picked(family_note=drawn.family_note)
         chosen: set[int] = set()
-        if index.strict_family and base.family_note:
+        if index.strict_family and drawn.family_note:
             # as pick(): hosts unreachable in the family are candidates of no step
             family = client.address.version if client.address is not None else 0
             chosen.update(index.unreachable.get(family, frozenset()))
         if options.use_netblocks and client.address is not None:
             view = index.view(index.dir_hosts(hosts), options.protocols)
             preferred(index, view, client, chosen, rng, result)
-        records: list[HostRecord] = base.records
+        members = pool.members
+        order = drawn.order
+        records = list(map(members.__getitem__, order))
         if not result.records:
             cumulative = drawn.cumulative
             if len(cumulative) > 1:
                 k = bisect_right(cumulative, rng.random() * cumulative[-1])
                 k = min(k, len(cumulative) - 1)
                 if k:  # within the first step: the step counts do not change
-                    records = [records[k], *records[:k], *records[k + 1 :]]
-            result.records = list(records) if records is base.records else records
-            result.steps = list(base.steps)
-            result.notes = list(base.notes)
+                    records.insert(0, records.pop(k))
+            result.records = records
+            result.steps = list(drawn.steps)
+            result.notes = list(drawn.notes)
             return result
-        taken = pool.members.intersection(r.host.id for r in result.records)
-        steps = list(base.steps)
-        notes = list(base.notes)
-        rest = records
+        slot_of = pool.slot_of
+        taken = [slot_of[r.host.id] for r in result.records if r.host.id in slot_of]
+        steps = list(drawn.steps)
+        notes = list(drawn.notes)
         global_from = drawn.global_from
         if taken:
             ends = list(accumulate(count for _step, count in steps))
-            rest = []
-            for p, r in enumerate(records):
-                if r.host.id in taken:
-                    s = bisect_right(ends, p)
-                    steps[s] = (steps[s][0], steps[s][1] - 1)
-                    if p < drawn.global_from:
-                        global_from -= 1
-                else:
-                    rest.append(r)
+            for p in sorted(map(order.index, taken), reverse=True):
+                del records[p]
+                s = bisect_right(ends, p)
+                steps[s] = (steps[s][0], steps[s][1] - 1)
+                if p < drawn.global_from:
+                    global_from -= 1
+        rest = records
         if pool.has_global and len(result.records) + global_from >= index.minimum:
             # pick() would not have reached the global step
             if steps and steps[-1][0] == "global":
@@ -281,8 +301,8 @@ class AnswerPools:
             notes.remove("country = global")
         if (
             options.countries
-            and base.steps
-            and base.steps[0][0] == "country"
+            and drawn.steps
+            and drawn.steps[0][0] == "country"
             and not any(count for step, count in steps if step == "country")
         ):
             return None  # the requested countries' hosts all came first: pick() anew

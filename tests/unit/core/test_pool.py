@@ -193,7 +193,11 @@ def test_the_pools_stay_within_their_byte_bound_and_refresh_redraws() -> None:
     draws = pools.draws
     assert pools.refresh(rng, max_draws=3) == 3
     assert pools.draws == draws + 3
-    assert pools.refresh(rng, max_draws=3) == 0, "nothing served since"
+    while pools.refresh(rng, max_draws=3):
+        pass
+    assert pools.refresh(rng, max_draws=1000) == 0, "nothing served since"
+    pools.pick(hosts, Client(None, COUNTRIES[7]), Options(), rng)
+    assert pools.refresh(rng, max_draws=1000) == 1, "one answer served: one entry redrawn"
 
 
 def test_size_zero_is_pick() -> None:
