@@ -192,6 +192,11 @@ class Settings:
     crawler_rsync_args: tuple[str, ...] = setting(
         ("--no-motd", "--timeout=600"), help="Extra arguments of every rsync listing"
     )
+    crawler_max_differing_files: int = setting(
+        64,
+        help="A stale directory whose listing differs from the master's in at most this many "
+        "files still serves its other files to path= requests; more: unavailable as a whole",
+    )
     smtp_server: str = setting("", help="SMTP server for notifications; empty: log only")
     smtp_username: str = setting("", help="SMTP user name")
     smtp_password: str = setting("", help="SMTP password", secret=True)
@@ -485,7 +490,7 @@ def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
                 f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
                 f"{', '.join(choices)}, got {values[name]!r}"
             )
-    for name in (*_POSITIVE, "file_detail_keep_days"):
+    for name in (*_POSITIVE, "file_detail_keep_days", "crawler_max_differing_files"):
         if values[name] < (1 if name in _POSITIVE else 0):
             raise ConfigError(
                 f"setting '{name}' in {sources.get(name, 'defaults')} is out of range: "

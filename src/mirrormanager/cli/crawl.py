@@ -44,6 +44,7 @@ def crawl_options(settings: Any, **overrides: Any) -> CrawlOptions:
         "alternate_window": int(settings.file_detail_keep_days * 86400),
         "log_dir": Path(settings.log_dir),
         "probe_reachability": True,
+        "max_differing_files": settings.crawler_max_differing_files,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return CrawlOptions(**values)
