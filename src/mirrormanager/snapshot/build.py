@@ -131,13 +131,15 @@ def build_snapshot(
         if is_disabled:
             disabled.add((prefix, arch))
 
-    carried = carried_directories(session, hcs, dir_categories, exclusive)
+    oldest: dict[int, int] = {}
+    carried = carried_directories(session, hcs, dir_categories, exclusive, oldest)
     coverage = read_coverage(
         session,
         hcs,
         dir_categories,
         exclusive,
         carried,
+        oldest,
         limit=settings.crawler_max_differing_files,
     )
     all_names = _directory_names(session)

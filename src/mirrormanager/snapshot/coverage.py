@@ -8,7 +8,8 @@ Two facts make a directory's host set wrong for one file of it (issue 13 part 5)
 * a verdict (up to date, or partial) covers only the files the master listed when it was
   made. A file whose master mtime is later than the verdict (``last_checked``) cannot have
   been checked; the host is not offered for it until the next crawl. Only directories
-  whose ctime is later than a verdict can hold such files, so only those rows are read.
+  whose ctime is later than their oldest verdict can hold such files: the host-set scan
+  returns that oldest verdict, and only those directories' rows are read again.
   A row without ``last_checked`` (rows marked by hand, imports) vouches for every file.
 
 Both are small at any scale: a few rows per stale mirror, and only directories that
@@ -18,16 +19,15 @@ changed since their last crawl. Name sets are interned (many hosts miss the same
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, cast, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mirrormanager.crawler.compare import bounded_differences, master_files
 from mirrormanager.db.models import Directory, HostCategoryDir
-from mirrormanager.snapshot.hosts import HostCategories, HostPair
+from mirrormanager.snapshot.hosts import HostCategories, HostPair, epoch
 
 _CHUNK = 500
 
@@ -48,12 +48,17 @@ def read_coverage(
     dir_categories: dict[int, list[int]],
     exclusive: dict[int, set[int]],
     carried: dict[int, tuple[HostPair, ...]],
+    oldest_verdicts: dict[int, int],
     *,
     limit: int,
 ) -> Coverage:
+    """``oldest_verdicts``: directory id -> epoch of its oldest up-to-date verdict (from the
+    host-set scan, so finding the directories to look at costs no second scan)."""
     coverage = Coverage()
-    _read_partial(session, hcs, dir_categories, exclusive, carried, limit, coverage)
-    _read_recent(session, hcs, carried, coverage)
+    partial_verdicts = _read_partial(
+        session, hcs, dir_categories, exclusive, carried, limit, coverage
+    )
+    _read_recent(session, hcs, carried, oldest_verdicts, partial_verdicts, coverage)
     return coverage
 
 
@@ -81,12 +86,15 @@ def _read_partial(
     carried: dict[int, tuple[HostPair, ...]],
     limit: int,
     coverage: Coverage,
-) -> None:
+) -> dict[int, int]:
+    """Fill the partial hosts; return directory id -> oldest verdict among them."""
+    verdicts: dict[int, int] = {}
     rows = session.execute(
         select(
             HostCategoryDir.directory_id,
             HostCategoryDir.host_category_id,
             HostCategoryDir.differing_files,
+            HostCategoryDir.last_checked,
         )
         .where(HostCategoryDir.up2date.is_(False), HostCategoryDir.differing_files.is_not(None))
         .order_by(HostCategoryDir.directory_id, HostCategoryDir.host_category_id)
@@ -94,7 +102,7 @@ def _read_partial(
     # dir id -> host id -> (host categories, missing names)
     found: dict[int, dict[int, tuple[list[int], frozenset[str]]]] = defaultdict(dict)
     interned: dict[tuple[str, ...], frozenset[str]] = {}
-    for dir_id, hc, raw in rows:
+    for dir_id, hc, raw, checked in rows:
         if not _usable(hc, dir_id, hcs, dir_categories, exclusive):
             continue
         host = hcs.host[hc]
@@ -104,6 +112,9 @@ def _read_partial(
         if names is None:
             continue
         shared = interned.setdefault(names, frozenset(names))
+        if checked is not None:
+            when = epoch(checked)
+            verdicts[dir_id] = min(when, verdicts.get(dir_id, when))
         seen = found[dir_id].get(host)
         if seen is None:
             found[dir_id][host] = ([hc], shared)
@@ -115,6 +126,7 @@ def _read_partial(
             hcs.pair(tuple(sorted(ids))) for _host, (ids, _names) in sorted(per_host.items())
         )
         coverage.missing[dir_id] = {host: names for host, (_ids, names) in per_host.items()}
+    return verdicts
 
 
 def _names(raw: Any, limit: int) -> tuple[str, ...] | None:
@@ -123,63 +135,84 @@ def _names(raw: Any, limit: int) -> tuple[str, ...] | None:
     return bounded_differences(raw, limit)
 
 
-def _epoch(session: Session, column: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("epoch", column), Integer)
-    return cast(func.strftime("%s", column), Integer)
-
-
-def _stale_verdicts(session: Session) -> Iterator[tuple[int, int, int]]:
-    """(directory id, host category, verdict epoch) where the directory changed later."""
-    verdict = _epoch(session, HostCategoryDir.last_checked)
-    stmt = (
-        select(HostCategoryDir.directory_id, HostCategoryDir.host_category_id, verdict)
-        .join(Directory, Directory.id == HostCategoryDir.directory_id)
-        .where(
-            or_(HostCategoryDir.up2date.is_(True), HostCategoryDir.differing_files.is_not(None)),
-            HostCategoryDir.last_checked.is_not(None),
-            Directory.ctime > verdict,
-        )
-        .execution_options(yield_per=20_000)
+def _changed_since_a_verdict(
+    session: Session, oldest: dict[int, int], partial: dict[int, int]
+) -> list[int]:
+    """Directories whose ctime is later than their oldest verdict: only they can hold a
+    file some host was not checked for."""
+    candidates = dict(oldest)
+    for dir_id, when in partial.items():
+        candidates[dir_id] = min(when, candidates.get(dir_id, when))
+    if not candidates:
+        return []
+    rows = session.execute(
+        select(Directory.id, Directory.ctime).execution_options(yield_per=20_000)
     )
-    for dir_id, hc, epoch in session.execute(stmt):
-        if epoch is not None:
-            yield dir_id, hc, int(epoch)
+    return sorted(
+        dir_id
+        for dir_id, ctime in rows
+        if dir_id in candidates and ctime is not None and ctime > candidates[dir_id]
+    )
 
 
 def _read_recent(
     session: Session,
     hcs: HostCategories,
     carried: dict[int, tuple[HostPair, ...]],
+    oldest: dict[int, int],
+    partial: dict[int, int],
     coverage: Coverage,
 ) -> None:
-    # dir id -> host id -> newest verdict of its host categories there
-    verdicts: dict[int, dict[int, int]] = defaultdict(dict)
-    for dir_id, hc, epoch in _stale_verdicts(session):
-        host = hcs.host.get(hc)
-        if host is None:
-            continue
-        per_dir = verdicts[dir_id]
-        per_dir[host] = max(epoch, per_dir.get(host, epoch))
-    wanted = sorted(verdicts)
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    changed = _changed_since_a_verdict(session, oldest, partial)
+    for start in range(0, len(changed), _CHUNK):
+        chunk = changed[start : start + _CHUNK]
+        # dir id -> host id -> newest verdict of its host categories there
+        verdicts: dict[int, dict[int, int]] = defaultdict(dict)
+        for dir_id, hc, checked in session.execute(
+            select(
+                HostCategoryDir.directory_id,
+                HostCategoryDir.host_category_id,
+                HostCategoryDir.last_checked,
+            ).where(
+                HostCategoryDir.directory_id.in_(chunk),
+                or_(
+                    HostCategoryDir.up2date.is_(True),
+                    HostCategoryDir.differing_files.is_not(None),
+                ),
+                HostCategoryDir.last_checked.is_not(None),
+            )
+        ):
+            host = hcs.host.get(hc)
+            if host is not None and checked is not None:
+                when = epoch(checked)
+                verdicts[dir_id][host] = max(when, verdicts[dir_id].get(host, when))
         for dir_id, raw in session.execute(
             select(Directory.id, Directory.files).where(Directory.id.in_(chunk))
         ):
-            offered = {pair[0] for pair in carried.get(dir_id, ())}
-            offered.update(pair[0] for pair in coverage.partial.get(dir_id, ()))
-            hosts = {h: v for h, v in verdicts[dir_id].items() if h in offered}
-            if not hosts:
-                continue
-            oldest = min(hosts.values())
-            recent = {
-                f.name: f.mtime
-                for f in master_files(raw if isinstance(raw, list) else None)
-                if f.mtime is not None and f.mtime > oldest
-            }
-            if not recent:
-                continue
-            newest = max(recent.values())
-            coverage.recent[dir_id] = recent
-            coverage.verified[dir_id] = {h: v for h, v in hosts.items() if v < newest}
+            _recent_files(dir_id, raw, verdicts.get(dir_id, {}), carried, coverage)
+
+
+def _recent_files(
+    dir_id: int,
+    raw: Any,
+    verdicts: dict[int, int],
+    carried: dict[int, tuple[HostPair, ...]],
+    coverage: Coverage,
+) -> None:
+    """The files newer than some offered host's verdict, and those hosts' verdicts."""
+    offered = {pair[0] for pair in carried.get(dir_id, ())}
+    offered.update(pair[0] for pair in coverage.partial.get(dir_id, ()))
+    hosts = {h: v for h, v in verdicts.items() if h in offered}
+    if not hosts:
+        return
+    oldest = min(hosts.values())
+    recent = {
+        f.name: f.mtime
+        for f in master_files(raw if isinstance(raw, list) else None)
+        if f.mtime is not None and f.mtime > oldest
+    }
+    if not recent:
+        return
+    newest = max(recent.values())
+    coverage.recent[dir_id] = recent
+    coverage.verified[dir_id] = {h: v for h, v in hosts.items() if v < newest}
