@@ -5,7 +5,9 @@ tree as it was before a new ISO (and its new CHECKSUM) landed on the master. One
 mirror is crawled over HTTP through its own fullfiletimelist, the other over rsync. Then
 the snapshot is built from the database and `mirrormanager serve-mirrorlist` answers:
 the old mirrors are still offered for the old ISOs, never for the new file, and
-`redirect=1` is followed by `curl -L`, whose download matches the `Digest` header.
+`redirect=1` is followed by `curl -L`, whose download matches the `Digest` header, and by
+aria2, which uses the RFC 6249 duplicates to fail over and refuses bytes that do not
+match the Digest.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from tests.integration import mirror_servers as servers
 pytestmark = pytest.mark.skipif(
     shutil.which("rsync") is None or shutil.which("curl") is None, reason="needs rsync and curl"
 )
+needs_aria2 = pytest.mark.skipif(shutil.which("aria2c") is None, reason="needs aria2 (aria2c)")
 
 FEDORA = "pub/fedora/linux"
 LIST = "pub/fedora/fullfiletimelist-fedora"
@@ -97,10 +100,10 @@ def network(trees: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
         yield Network(http, rsync)
 
 
-def add_host(session: Session, name: str, *urls: str) -> Host:
+def add_host(session: Session, name: str, *urls: str, country: str = "DE") -> Host:
     category = session.scalars(select(Category).where(Category.name == "Fedora Linux")).one()
     site = Site(name=f"site-{name}")
-    host = Host(site=site, name=name, country="DE", max_connections=4)
+    host = Host(site=site, name=name, country=country, max_connections=4)
     hc = HostCategory(host=host, category=category)
     session.add_all([site, host, hc, *(HostCategoryUrl(host_category=hc, url=u) for u in urls)])
     return host
@@ -146,7 +149,7 @@ def test_old_mirrors_serve_old_files_not_the_new_one(
     )
     assert scan(db_session, settings).ok
     http = {name: f"http://127.0.0.1:{port}/{FEDORA}" for name, port in network.http.items()}
-    add_host(db_session, "good", http["good"])
+    add_host(db_session, "good", http["good"], country="US")
     add_host(db_session, "old-http", http["old"])  # crawled through its time list
     rsync_url = f"rsync://127.0.0.1:{network.rsync}/old/{FEDORA}"
     add_host(db_session, "old-rsync", rsync_url, http["old2"])  # crawled over rsync
@@ -208,3 +211,67 @@ def test_old_mirrors_serve_old_files_not_the_new_one(
         body = (tmp_path / "new.iso").read_bytes()
         assert body == NEW_IMAGE
         assert hashlib.sha256(body).hexdigest() == sha256_of(first.headers)
+
+
+def aria2(url: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """aria2 speaks Metalink/HTTP (RFC 6249): it follows the 302, verifies the Digest
+    (RFC 3230) and falls back to the Link duplicates when a mirror fails."""
+    return subprocess.run(
+        ["aria2c", "--dir", str(out.parent), "--out", out.name, "--allow-overwrite=true",
+         "--console-log-level=warn", "--summary-interval=0", "--max-tries=1",
+         "--connect-timeout=5", "--timeout=10", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+@needs_aria2
+def test_aria2_fails_over_to_duplicates_and_checks_the_digest(
+    db_session: Session, trees: dict[str, Path], network: Network, tmp_path: Path
+) -> None:
+    base = load_settings(env={}).settings
+    settings = dataclasses.replace(
+        base, master_prefix=trees["master"], data_dir=tmp_path, log_dir=tmp_path
+    )
+    assert scan(db_session, settings).ok
+    http = {name: f"http://127.0.0.1:{port}/{FEDORA}" for name, port in network.http.items()}
+    add_host(db_session, "good", http["good"], country="US")
+    add_host(db_session, "old-http", http["old"])
+    db_session.commit()
+    options = CrawlOptions(connect_timeout=5.0, read_timeout=5.0, log_dir=tmp_path,
+                           record_propagation=False)  # fmt: skip
+    crawl(db_session, settings, HostSelection(), options)
+    snapshot = tmp_path / "mirrorlist.snapshot"
+    snapshot.write_bytes(encode(build_snapshot(db_session, settings, serial=1)))
+    old_copy = trees["old"] / ISO_DIR / OLD_ISO
+    good_new = trees["good"] / ISO_DIR / NEW_ISO
+    saved = old_copy.read_bytes()
+    with servers.mirrorlist_server(snapshot, tmp_path) as server:
+        # country=DE,global: the old German mirror first, the current one as duplicate
+        url = f"{server}/mirrorlist?path={ISO_DIR}/{OLD_ISO}&country=DE,global&redirect=1"
+        first = httpx.get(url, timeout=5)
+        assert first.headers["location"].startswith(http["old"])
+        assert first.headers["link"].startswith(f"<{http['good']}/")
+        result = aria2(url, tmp_path / "plain.iso")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (tmp_path / "plain.iso").read_bytes() == saved
+        try:
+            old_copy.unlink()  # the old mirror loses the file after the crawl: 404
+            result = aria2(url, tmp_path / "failover.iso")
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert (tmp_path / "failover.iso").read_bytes() == saved
+        finally:
+            old_copy.write_bytes(saved)
+        # a mirror serving other bytes than the master's: aria2 refuses them
+        url = f"{server}/mirrorlist?path={ISO_DIR}/{NEW_ISO}&redirect=1"
+        try:
+            good_new.write_bytes(NEW_IMAGE.upper())  # same size, other content
+            result = aria2(url, tmp_path / "corrupt.iso")
+            assert result.returncode != 0
+            assert "Checksum error" in result.stdout + result.stderr
+        finally:
+            good_new.write_bytes(NEW_IMAGE)
+        result = aria2(url, tmp_path / "new.iso")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (tmp_path / "new.iso").read_bytes() == NEW_IMAGE
