@@ -48,7 +48,9 @@ from tests.integration import mirror_servers as servers
 pytestmark = pytest.mark.skipif(
     shutil.which("rsync") is None or shutil.which("curl") is None, reason="needs rsync and curl"
 )
-needs_aria2 = pytest.mark.skipif(shutil.which("aria2c") is None, reason="needs aria2c (Debian: aria2)")
+needs_aria2 = pytest.mark.skipif(
+    shutil.which("aria2c") is None, reason="needs aria2c (Debian: aria2)"
+)
 
 FEDORA = "pub/fedora/linux"
 LIST = "pub/fedora/fullfiletimelist-fedora"
