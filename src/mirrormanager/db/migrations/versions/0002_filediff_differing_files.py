@@ -1,7 +1,7 @@
 """host_category_dir.differing_files: the few files a stale copy lacks (issue 13 part 5)
 
 Revision ID: 0002_filediff
-Revises: 0001
+Revises: 0002_mm2compat
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0002_filediff"
-down_revision = "0001"
+down_revision = "0002_mm2compat"
 branch_labels = None
 depends_on = None
 
