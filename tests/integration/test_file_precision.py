@@ -40,10 +40,10 @@ from mirrormanager.db.models import (
 from mirrormanager.demo_tree import build_demo_tree
 from mirrormanager.formats.snapshot_codec import encode
 from mirrormanager.scanner.service import scan
-from mirrormanager.scanner.timelist import write_timelist
 from mirrormanager.settings import load_settings
 from mirrormanager.snapshot.build import build_snapshot
 from tests.integration import mirror_servers as servers
+from tests.timelists import write_timelist
 
 pytestmark = pytest.mark.skipif(
     shutil.which("rsync") is None or shutil.which("curl") is None, reason="needs rsync and curl"
