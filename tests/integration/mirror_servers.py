@@ -172,61 +172,70 @@ def garbage(sock: socket.socket, stop: threading.Event) -> None:
 
 @contextlib.contextmanager
 def mirrorlist_server(snapshot: Path, workdir: Path, **env: str) -> Iterator[str]:
-    """`mirrormanager serve-mirrorlist` (Granian, one worker) on loopback for `snapshot`;
-    yields its base URL once it is ready. `env` adds MM_* settings."""
+    """The real `mirrormanager serve-mirrorlist` (one worker) serving ``snapshot``; yields
+    its base URL once /-/health says ready. It runs the code under test (PYTHONPATH set to
+    this package's source), in a session of its own so its workers stop with it. `env` adds
+    MM_* settings."""
     import os
+    import signal
     import sys
 
     import httpx
 
+    import mirrormanager
+
     port = free_port()
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "mirrormanager"),
-            "serve-mirrorlist",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--snapshot",
-            str(snapshot),
-        ],
-        env={
-            "PATH": str(Path(sys.executable).parent),
-            # this checkout's code, not the one the shared environment has installed
-            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
-            "MM_MIRRORLIST_ACCESS_LOG": "-",
-            "MM_GEOIP_DATABASE": "",
-            "MM_DATA_DIR": str(workdir),
-            "MM_LOG_DIR": str(workdir / "log"),
-            **env,
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = workdir / "serve-mirrorlist.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mirrormanager",
+                "serve-mirrorlist",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--snapshot",
+                str(snapshot),
+            ],
+            env={
+                "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+                "PYTHONPATH": str(Path(mirrormanager.__file__).parents[1]),
+                "MM_MIRRORLIST_ACCESS_LOG": "-",
+                "MM_GEOIP_DATABASE": "",
+                "MM_DATA_DIR": str(workdir),
+                "MM_LOG_DIR": str(workdir / "log"),
+                **env,
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
-            try:
+            with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{url}/-/health", timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
-                pass
+            if server.poll() is not None:
+                break
             time.sleep(0.1)
         else:
-            process.kill()
-            raise RuntimeError(f"mirrorlist server did not start: {process.communicate()[1]}")
+            raise RuntimeError(f"mirrorlist server did not start: {log.read_text()[-2000:]}")
+        if server.poll() is not None:
+            raise RuntimeError(f"mirrorlist server exited: {log.read_text()[-2000:]}")
         yield url
     finally:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=10)
+            server.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def dnf_makecache(metalink: str, workdir: Path) -> subprocess.CompletedProcess[str]:
