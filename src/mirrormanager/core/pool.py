@@ -5,8 +5,9 @@ country, client cell (the distance origin), IP family and `Options`. Their answe
 only by the random order of the country, continent and global steps, so `AnswerPools`
 keeps, per class, a few (`size`) independently drawn orders of those steps — `pick()` with
 no netblock/ASN step — and a request takes one at random and adds its own netblock/ASN
-hosts in front. The records are shared with the `SelectionIndex`; an entry is one list of
-references, so a pool of 16 entries of 250 hosts costs ~35 KB whatever the format.
+hosts in front. The records are shared with the `SelectionIndex`: per class one tuple of
+them, an entry is an array of 4-byte indices into it (a pool of 32 entries of 250 hosts:
+~35 KB, whatever the format) inside a tuple the garbage collector does not track.
 
 Exactness (docs mirrorlist-server.md "Answer pools"):
 - A host added by the netblock/ASN steps is taken out of the drawn order. A weighted
@@ -23,7 +24,7 @@ Exactness (docs mirrorlist-server.md "Answer pools"):
 - Classes where the client's IP family reorders hosts (`… -reachable first`) are not
   pooled: every request is a fresh `pick()`.
 
-Bounded: entries are counted in bytes (an estimate of the lists held), least recently
+Bounded: entries are counted in bytes (an estimate of the arrays held), least recently
 used classes are dropped beyond `max_bytes`. Made per snapshot: a swap drops them all.
 """
 
