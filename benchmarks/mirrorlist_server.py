@@ -263,7 +263,9 @@ def measure_server(
         # fills the answer pools (300 classes per mix and endpoint, `pool_size` each)
         for _ in range(20):
             wait_ready(f"http://127.0.0.1:{port}/-/health")
-        warm = argparse.Namespace(**{**vars(args), "duration": 5})
+        # (filling is one draw per request: 300 classes x 2 endpoints x pool size per
+        # worker and mix; measured before it ends, the run measures the filling)
+        warm = argparse.Namespace(**{**vars(args), "duration": args.warmup})
         for lua in scripts.values():
             run_wrk(f"http://127.0.0.1:{port}", warm, lua)
         results: dict[str, dict[str, object]] = {}
@@ -380,7 +382,10 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
-        "--pool-size", type=int, default=32, help="mirrorlist_pool_size of the server (0: off)"
+        "--pool-size", type=int, default=16, help="mirrorlist_pool_size of the server (0: off)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=15, help="seconds of unrecorded load per mix first"
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mm-mlbench-"))

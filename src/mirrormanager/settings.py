@@ -168,7 +168,7 @@ class Settings:
         "bands, bandwidth-weighted inside a band) instead of one bandwidth-weighted shuffle",
     )
     mirrorlist_pool_size: int = setting(
-        32,
+        16,
         help="Answers drawn in advance per client class (host set, country, position cell, "
         "IP family, options) and served at random, redrawn in the background; 0 draws "
         "every answer per request",

@@ -92,7 +92,7 @@ class ServerConfig:
     embargoed_countries: tuple[str, ...] = ()
     strict_family: bool = False
     distance_order: bool = True
-    pool_size: int = 32
+    pool_size: int = 16
     pool_bytes: int = 64 << 20
 
     @classmethod
