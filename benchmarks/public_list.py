@@ -58,7 +58,7 @@ else:
 def build_database(url: str) -> None:
     from mirrormanager.db.migrate import upgrade
     from mirrormanager.db.session import make_engine, make_session_factory
-    from mirrormanager.demo_network_fedora import populate_fedora_scale
+    from mirrormanager.demo.network_fedora import populate_fedora_scale
 
     engine = make_engine(url)
     upgrade(engine)

@@ -40,7 +40,7 @@ def main() -> None:
     master = args.tree or work / "master"
     try:
         if args.tree is None:
-            from mirrormanager.demo_tree import build_demo_tree
+            from mirrormanager.demo.tree import build_demo_tree
 
             print(f"building the Fedora-scale tree in {master} …", flush=True)
             started = time.perf_counter()

@@ -27,7 +27,7 @@ from pathlib import Path
 def generate(url: str, args: argparse.Namespace) -> float:
     from mirrormanager.db.migrate import upgrade
     from mirrormanager.db.session import make_engine, make_session_factory
-    from mirrormanager.demo_network_fedora import populate_fedora_scale
+    from mirrormanager.demo.network_fedora import populate_fedora_scale
 
     engine = make_engine(url)
     upgrade(engine)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.tree import build_demo_tree
 
 BIN = Path(sys.executable).parent
 

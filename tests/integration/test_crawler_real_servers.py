@@ -32,9 +32,10 @@ from mirrormanager.db.models import (
     Repository,
     Site,
 )
-from mirrormanager.demo_tree import build_demo_tree, publish_update
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings, load_settings
+from tests.demo_changes import publish_update
 from tests.integration import mirror_servers as servers
 
 FEDORA = "pub/fedora/linux"

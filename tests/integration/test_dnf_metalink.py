@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from mirrormanager.db.migrate import upgrade
 from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo_mirrors import DemoMirrorServer
-from mirrormanager.demo_network import populate_demo_network
-from mirrormanager.demo_tree import build_demo_tree, publish_update
+from mirrormanager.demo.mirrors import DemoMirrorServer
+from mirrormanager.demo.network import populate_demo_network
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings, load_settings
 from mirrormanager.snapshot.service import build_and_publish
+from tests.demo_changes import publish_update
 
 pytestmark = pytest.mark.skipif(shutil.which("dnf") is None, reason="needs dnf (Debian: dnf)")
 

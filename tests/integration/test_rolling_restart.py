@@ -32,8 +32,8 @@ import pytest
 
 from mirrormanager.db.migrate import upgrade
 from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo_network import populate_demo_network
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.network import populate_demo_network
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import load_settings
 from mirrormanager.snapshot.service import build_and_publish

@@ -8,29 +8,32 @@ and repodata whose repomd.xml checksums match the files exactly.
 ``scale="small"`` writes a few hundred files with real content in well under a second.
 ``scale="fedora"`` adds over a million zero-byte package files in over 100,000 directories
 to measure the scanner at production size. Contents and mtimes are fixed, so two builds are
-byte-identical; :func:`publish_update` and :func:`add_release` then change the tree the way a
-compose push does.
+byte-identical. What to write lives here and in :mod:`mirrormanager.demo.tree_fedora`; how
+to write it (files, repodata, mtimes) in :mod:`mirrormanager.demo.writer`.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import os
-import re
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
-from xml.sax.saxutils import escape, quoteattr
+from typing import Final, Literal
 
-from mirrormanager.formats.repomd import RPM_NS, RepomdData, build_repomd, parse_repomd
-
-if TYPE_CHECKING:
-    from mirrormanager.demo_tree_fedora import Shape as _BulkShape
-
-EPOCH: Final = 1790812800  # 2026-10-01T00:00:00Z: the mtime and repomd timestamp of the tree
+from mirrormanager.demo.tree_fedora import FEDORA_SHAPE, Shape, write_bulk
+from mirrormanager.demo.writer import (
+    ARCHIVE,
+    EPEL,
+    EPOCH,
+    FEDORA,
+    PRIMARY_ARCHES,
+    SECONDARY,
+    SECONDARY_ARCHES,
+    Package,
+    ProgressCallback,
+    Repo,
+    Writer,
+)
 
 # Category name -> top directory below the master prefix, as MirrorManager configures them.
 CATEGORIES: Final = {
@@ -41,17 +44,7 @@ CATEGORIES: Final = {
     "Fedora Other": "pub/alt",
 }
 
-ProgressCallback = Callable[[int, int], None]
-
-_FEDORA = "pub/fedora/linux"
-_SECONDARY = "pub/fedora-secondary"
-_EPEL = "pub/epel"
-_ARCHIVE = "pub/archive"
-_PRIMARY_ARCHES = ("x86_64", "aarch64")
-_SECONDARY_ARCHES = ("ppc64le", "s390x")
-_SERVER_ISO_DIR = f"{_FEDORA}/releases/41/Server/x86_64/iso"
-_RPM_LEAD = b"\xed\xab\xee\xdb"  # the magic every rpm file starts with
-_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+_SERVER_ISO_DIR = f"{FEDORA}/releases/41/Server/x86_64/iso"
 
 # (name, version, built per arch?) - noarch packages land in every arch's repository.
 _Catalog = tuple[tuple[str, str, bool], ...]
@@ -96,28 +89,6 @@ class DemoTreeSummary:
     bytes: int
 
 
-@dataclass(frozen=True)
-class _Package:
-    name: str
-    version: str
-    release: str
-    arch: str
-
-    @property
-    def filename(self) -> str:
-        return f"{self.name}-{self.version}-{self.release}.{self.arch}.rpm"
-
-    @property
-    def href(self) -> str:
-        return f"Packages/{self.name[0].lower()}/{self.filename}"
-
-
-@dataclass(frozen=True)
-class _Repo:
-    path: str
-    packages: tuple[_Package, ...]
-
-
 def build_demo_tree(
     root: Path,
     *,
@@ -132,87 +103,19 @@ def build_demo_tree(
     if scale not in ("small", "fedora"):
         raise ValueError(f"unknown demo tree scale {scale!r}")
     if scale == "fedora":
-        from mirrormanager.demo_tree_fedora import FEDORA_SHAPE
-
         return _build(root, FEDORA_SHAPE, progress)
     return _build(root, None, progress)
 
 
-def publish_update(root: Path, relpath: str, *, timestamp: int | None = None) -> str:
-    """Push one new package into the repository at ``relpath`` and regenerate its repodata.
-
-    Like createrepo_c, the new metadata files get new checksum-named hrefs, repomd.xml is
-    replaced by renaming a fsynced temporary file, and only then the previous generation's
-    files go away, so a reader never sees a repomd.xml pointing at missing files. The
-    timestamp defaults to an hour after the current one. Returns the new repomd.xml's sha256.
-    """
-    repo = Path(root, relpath)
-    repodata = repo / "repodata"
-    old = parse_repomd((repodata / "repomd.xml").read_bytes(), source=str(repodata))
-    previous = EPOCH if old.timestamp is None else old.timestamp
-    when = previous + 3600 if timestamp is None else timestamp
-    if when <= previous:
-        raise ValueError(f"timestamp {when} is not after {previous}, the current one of {relpath}")
-
-    files = sorted(repo.glob("Packages/*/*.rpm"))
-    arch = "src" if any(path.name.endswith(".src.rpm") for path in files) else "noarch"
-    pushed = _Package("mirrormanager-demo-push", str(when), "1", arch)
-    target = repo / pushed.href
-    changed_dirs = [repodata, target.parent]
-    if not target.parent.exists():
-        changed_dirs.append(target.parent.parent)
-        target.parent.mkdir(parents=True)
-    _atomic_write(target, _rpm_bytes(pushed), when)
-
-    listed = [_listed(_parse_filename(path.name), path.read_bytes()) for path in files]
-    listed.append(_listed(pushed, _rpm_bytes(pushed)))
-    generation = _repodata(listed, when)
-    for name, content in generation:  # repomd.xml comes last
-        _atomic_write(repodata / name, content, when)
-    fresh = {name for name, _ in generation}
-    for entry in old.data:
-        stale = repo / entry.href
-        if stale.parent == repodata and stale.name not in fresh:
-            stale.unlink(missing_ok=True)
-    for directory in changed_dirs:
-        os.utime(directory, (when, when))
-    return hashlib.sha256(generation[-1][1]).hexdigest()
-
-
-def add_release(root: Path, version: str, *, timestamp: int = EPOCH + 86400) -> tuple[str, ...]:
-    """Create ``releases/<version>/Everything/{x86_64,aarch64}/os``, as a new release appears.
-
-    Stamps the new directories and ``releases/`` itself with ``timestamp`` so a scanner that
-    trusts directory mtimes notices. Returns the new repositories' paths relative to root.
-    """
-    number = re.fullmatch(r"([0-9]+)[0-9A-Za-z._-]*", version)
-    if number is None:
-        raise ValueError(f"{version!r} is not a Fedora release name such as '42'")
-    top = f"{_FEDORA}/releases/{version}"
-    if Path(root, top).exists():
-        raise FileExistsError(f"{Path(root, top)} already exists")
-    writer = _Writer(root)
-    repos = _everything(f"{top}/Everything", _PRIMARY_ARCHES, f"fc{number.group(1)}", kernel=True)
-    for repo in repos:
-        writer.repo(repo, timestamp)
-    writer.stamp(timestamp)
-    os.utime(Path(root, _FEDORA, "releases"), (timestamp, timestamp))
-    return tuple(repo.path for repo in repos)
-
-
-def _build(
-    root: Path, shape: _BulkShape | None, progress: ProgressCallback | None
-) -> DemoTreeSummary:
+def _build(root: Path, shape: Shape | None, progress: ProgressCallback | None) -> DemoTreeSummary:
     if Path(root, "pub").exists():
         raise FileExistsError(f"{Path(root, 'pub')} already exists; build into an empty root")
     Path(root).mkdir(parents=True, exist_ok=True)
-    writer = _Writer(root)
+    writer = Writer(root)
     for repo in _small_repos():
         writer.repo(repo, EPOCH)
     _write_small_extras(writer)
     if shape is not None:
-        from mirrormanager.demo_tree_fedora import write_bulk
-
         write_bulk(writer, shape, progress)
     writer.stamp(EPOCH)
     done = len(writer.files) + writer.empty_files
@@ -229,7 +132,7 @@ def _build(
 # --- the small tree ----------------------------------------------------------------------------
 
 
-def _everything(
+def everything(
     base: str,
     arches: Sequence[str],
     dist: str,
@@ -240,7 +143,7 @@ def _everything(
     source: bool = False,
     kernel: bool = False,
     catalog: _Catalog = _FEDORA_PACKAGES,
-) -> list[_Repo]:
+) -> list[Repo]:
     """Repositories of one ``Everything`` (or edition) directory.
 
     ``tree`` is the release layout (``<arch>/os``, ``<arch>/debug/tree``); without it the
@@ -252,65 +155,65 @@ def _everything(
         catalog = catalog[::2] if stage == "updates" else catalog[1::2]
     binary = catalog + (_KERNEL_PACKAGES if kernel else ())
     repos = [
-        _Repo(
+        Repo(
             f"{base}/{arch}/os" if tree else f"{base}/{arch}",
             tuple(
-                _Package(n, v, release, arch if per_arch else "noarch") for n, v, per_arch in binary
+                Package(n, v, release, arch if per_arch else "noarch") for n, v, per_arch in binary
             ),
         )
         for arch in arches
     ]
     for arch in debug:
         repos.append(
-            _Repo(
+            Repo(
                 f"{base}/{arch}/debug/tree" if tree else f"{base}/{arch}/debug",
-                tuple(_Package(f"{n}-debuginfo", v, release, arch) for n, v, a in catalog if a),
+                tuple(Package(f"{n}-debuginfo", v, release, arch) for n, v, a in catalog if a),
             )
         )
     if source:
-        srpms = tuple(_Package(n, v, release, "src") for n, v, _ in catalog)
-        repos.append(_Repo(f"{base}/source/tree", srpms))
+        srpms = tuple(Package(n, v, release, "src") for n, v, _ in catalog)
+        repos.append(Repo(f"{base}/source/tree", srpms))
     return repos
 
 
-def _small_repos() -> list[_Repo]:
+def _small_repos() -> list[Repo]:
     """Every repository of the small tree."""
-    both, secondary, x86 = _PRIMARY_ARCHES, _SECONDARY_ARCHES, ("x86_64",)
+    both, secondary, x86 = PRIMARY_ARCHES, SECONDARY_ARCHES, ("x86_64",)
     epel = _EPEL_PACKAGES
-    repos: list[_Repo] = []
+    repos: list[Repo] = []
     for version in ("40", "41"):
-        base = f"{_FEDORA}/releases/{version}/Everything"
-        repos += _everything(base, both, f"fc{version}", debug=both, source=True, kernel=True)
+        base = f"{FEDORA}/releases/{version}/Everything"
+        repos += everything(base, both, f"fc{version}", debug=both, source=True, kernel=True)
     # An edition tree with its own repodata, which MirrorManager must not publish as a repo.
-    repos += _everything(f"{_FEDORA}/releases/41/Server", x86, "fc41", kernel=True)
-    base = f"{_FEDORA}/updates/41/Everything"
-    repos += _everything(base, both, "fc41", stage="updates", tree=False, debug=both, source=True)
-    base = f"{_FEDORA}/updates/testing/41/Everything"
-    repos += _everything(base, both, "fc41", stage="testing", tree=False, debug=both, source=True)
-    base = f"{_FEDORA}/development/rawhide/Everything"
-    repos += _everything(base, both, "fc43", debug=both, source=True, kernel=True)
-    repos += _everything(f"{_FEDORA}/development/42/Everything", x86, "fc42", kernel=True)
+    repos += everything(f"{FEDORA}/releases/41/Server", x86, "fc41", kernel=True)
+    base = f"{FEDORA}/updates/41/Everything"
+    repos += everything(base, both, "fc41", stage="updates", tree=False, debug=both, source=True)
+    base = f"{FEDORA}/updates/testing/41/Everything"
+    repos += everything(base, both, "fc41", stage="testing", tree=False, debug=both, source=True)
+    base = f"{FEDORA}/development/rawhide/Everything"
+    repos += everything(base, both, "fc43", debug=both, source=True, kernel=True)
+    repos += everything(f"{FEDORA}/development/42/Everything", x86, "fc42", kernel=True)
 
-    repos += _everything(f"{_SECONDARY}/releases/41/Everything", secondary, "fc41")
-    base = f"{_SECONDARY}/updates/41/Everything"
-    repos += _everything(base, secondary, "fc41", stage="updates", tree=False)
+    repos += everything(f"{SECONDARY}/releases/41/Everything", secondary, "fc41")
+    base = f"{SECONDARY}/updates/41/Everything"
+    repos += everything(base, secondary, "fc41", stage="updates", tree=False)
 
-    base = f"{_EPEL}/9/Everything"
-    repos += _everything(base, both, "el9", tree=False, debug=x86, source=True, catalog=epel)
-    base = f"{_EPEL}/testing/9/Everything"
-    repos += _everything(base, x86, "el9", stage="testing", tree=False, catalog=epel)
-    repos += _everything(f"{_EPEL}/10.1/Everything", x86, "el10_1", tree=False, catalog=epel)
+    base = f"{EPEL}/9/Everything"
+    repos += everything(base, both, "el9", tree=False, debug=x86, source=True, catalog=epel)
+    base = f"{EPEL}/testing/9/Everything"
+    repos += everything(base, x86, "el9", stage="testing", tree=False, catalog=epel)
+    repos += everything(f"{EPEL}/10.1/Everything", x86, "el10_1", tree=False, catalog=epel)
 
-    base = f"{_ARCHIVE}/fedora/linux/releases/38/Everything"
-    repos += _everything(base, x86, "fc38", kernel=True)
-    base = f"{_ARCHIVE}/fedora/linux/updates/38/Everything"
-    repos += _everything(base, x86, "fc38", stage="updates", tree=False)
+    base = f"{ARCHIVE}/fedora/linux/releases/38/Everything"
+    repos += everything(base, x86, "fc38", kernel=True)
+    base = f"{ARCHIVE}/fedora/linux/updates/38/Everything"
+    repos += everything(base, x86, "fc38", stage="updates", tree=False)
     # EPEL 7 predates the Everything directory: repodata straight in epel/7/<arch>.
-    repos += _everything(f"{_ARCHIVE}/epel/7", x86, "el7", tree=False, catalog=epel)
+    repos += everything(f"{ARCHIVE}/epel/7", x86, "el7", tree=False, catalog=epel)
     return repos
 
 
-def _write_small_extras(writer: _Writer) -> None:
+def _write_small_extras(writer: Writer) -> None:
     """The files outside repositories: installer ISOs with their CHECKSUM, and pub/alt."""
     checksum_lines = []
     for kind, blocks in (("dvd", 4), ("netinst", 2)):
@@ -331,180 +234,3 @@ def _write_small_extras(writer: _Writer) -> None:
     iot = f"{alt}/iot/41/IoT/x86_64/images"
     writer.write(f"{iot}/Fedora-IoT-raw-41-20241027.0.x86_64.raw.xz", b"\xfd7zXZ\0demo\n")
     writer.write(f"{alt}/unofficial/releases/41/README", b"Unofficial builds (demo tree).\n")
-
-
-# --- files, repodata and mtimes ----------------------------------------------------------------
-
-_Listed = tuple[_Package, str, int]  # package, sha256 of the rpm file, its size
-_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-_TOUCH_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-
-
-class _Writer:
-    """Creates entries under root, counting them and remembering them for the mtime pass."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = os.fspath(root)
-        self.dirs: list[str] = []  # absolute paths, parents before children
-        self.files: list[str] = []  # files with content; zero-byte ones are only counted
-        self.empty_files = 0
-        self.bytes = 0
-        self.repositories: list[str] = []
-        self._known: set[str] = set()
-
-    def mkdir(self, rel: str) -> str:
-        path = f"{self.root}/{rel}"
-        if rel not in self._known:
-            parent = rel.rpartition("/")[0]
-            if parent:
-                self.mkdir(parent)
-            try:
-                os.mkdir(path)
-            except FileExistsError:
-                pass  # a parent that was there before (add_release)
-            else:
-                self.dirs.append(path)
-            self._known.add(rel)
-        return path
-
-    def write(self, rel: str, data: bytes) -> None:
-        directory, _, name = rel.rpartition("/")
-        path = f"{self.mkdir(directory)}/{name}"
-        with open(path, "xb") as stream:
-            stream.write(data)
-        self.files.append(path)
-        self.bytes += len(data)
-
-    def touch(self, rel_dir: str, names: Iterable[str]) -> int:
-        """Create empty files through a directory fd: no path walk, no Python objects."""
-        directory = os.open(self.mkdir(rel_dir), os.O_RDONLY | os.O_DIRECTORY)
-        count = 0
-        try:
-            for name in names:
-                os.close(os.open(name, _TOUCH_FLAGS, 0o644, dir_fd=directory))
-                count += 1
-        finally:
-            os.close(directory)
-        self.empty_files += count
-        return count
-
-    def repo(self, repo: _Repo, timestamp: int) -> None:
-        listed = []
-        for package in repo.packages:
-            content = _rpm_bytes(package)
-            self.write(f"{repo.path}/{package.href}", content)
-            listed.append(_listed(package, content))
-        self.repodata(repo.path, listed, timestamp)
-
-    def repodata(self, rel: str, listed: Sequence[_Listed], timestamp: int) -> None:
-        for name, content in _repodata(listed, timestamp):
-            self.write(f"{rel}/repodata/{name}", content)
-        self.repositories.append(rel)
-
-    def stamp(self, when: int) -> None:
-        """Give everything written a fixed mtime, children first.
-
-        Done once at the end because creating an entry bumps its directory's mtime, and
-        because on ext4 a utime right after the create was measured a hundred times slower.
-        Empty files keep their creation time: a million extra syscalls buy nothing.
-        """
-        times = (when, when)
-        for path in self.files:
-            os.utime(path, times)
-        for path in reversed(self.dirs):
-            os.utime(path, times)
-
-
-def _atomic_write(path: Path, data: bytes, mtime: int) -> None:
-    """Replace ``path`` the way createrepo_c and rsync do: temp file, fsync, rename."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.utime(temp, (mtime, mtime))
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _rpm_bytes(package: _Package) -> bytes:
-    return _RPM_LEAD + f" mirrormanager demo package {package.filename}\n".encode()
-
-
-def _listed(package: _Package, content: bytes) -> _Listed:
-    return package, hashlib.sha256(content).hexdigest(), len(content)
-
-
-def _parse_filename(filename: str) -> _Package:
-    """``name-version-release.arch.rpm`` back into its parts (no demo version holds a dash)."""
-    stem, _, arch = filename.removesuffix(".rpm").rpartition(".")
-    name, version, release = stem.rsplit("-", 2)
-    return _Package(name, version, release, arch)
-
-
-def _repodata(listed: Sequence[_Listed], timestamp: int) -> list[tuple[str, bytes]]:
-    """The files of a repodata directory, repomd.xml last, named as createrepo_c names them."""
-    files: list[tuple[str, bytes]] = []
-    entries: list[RepomdData] = []
-    for kind, element, namespaces in _METADATA:
-        xml = _metadata_xml(kind, element, namespaces, listed)
-        compressed = gzip.compress(xml, mtime=0)  # mtime=0 keeps the bytes reproducible
-        digest = hashlib.sha256(compressed).hexdigest()
-        name = f"{digest}-{kind}.xml.gz"
-        files.append((name, compressed))
-        entries.append(
-            RepomdData(
-                type=kind,
-                href=f"repodata/{name}",
-                checksum=digest,
-                checksum_type="sha256",
-                open_checksum=hashlib.sha256(xml).hexdigest(),
-                size=len(compressed),
-                open_size=len(xml),
-                timestamp=timestamp,
-            )
-        )
-    files.append(("repomd.xml", build_repomd(str(timestamp), entries)))
-    return files
-
-
-_METADATA = (  # repomd type, root element and its namespace declarations
-    (
-        "primary",
-        "metadata",
-        f'xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="{RPM_NS}"',
-    ),
-    ("filelists", "filelists", 'xmlns="http://linux.duke.edu/metadata/filelists"'),
-    ("other", "otherdata", 'xmlns="http://linux.duke.edu/metadata/other"'),
-)
-
-
-def _metadata_xml(kind: str, element: str, namespaces: str, listed: Sequence[_Listed]) -> bytes:
-    """A primary, filelists or other.xml with the elements dnf-like readers look at first."""
-    lines = [_XML_DECLARATION, f'<{element} {namespaces} packages="{len(listed)}">']
-    for package, checksum, size in listed:
-        name, arch = quoteattr(package.name), quoteattr(package.arch)
-        ver, rel = quoteattr(package.version), quoteattr(package.release)
-        version = f'<version epoch="0" ver={ver} rel={rel}/>'
-        if kind != "primary":
-            lines.append(f'<package pkgid="{checksum}" name={name} arch={arch}>\n  {version}')
-            if kind == "filelists":
-                lines.append(f"  <file>/usr/share/doc/{escape(package.name)}/README</file>")
-            lines.append("</package>")
-            continue
-        lines += [
-            '<package type="rpm">',
-            f"  <name>{escape(package.name)}</name>",
-            f"  <arch>{escape(package.arch)}</arch>",
-            f"  {version}",
-            f'  <checksum type="sha256" pkgid="YES">{checksum}</checksum>',
-            f"  <summary>Demo package {escape(package.name)}</summary>",
-            f'  <size package="{size}" installed="{size}" archive="{size}"/>',
-            f"  <location href={quoteattr(package.href)}/>",
-            "</package>",
-        ]
-    lines.append(f"</{element}>\n")
-    return "\n".join(lines).encode()

@@ -17,9 +17,9 @@ from mirrormanager.db.models import (
     NetblockCountry,
     Repository,
 )
-from mirrormanager.demo_network import DEMO_MIRRORS, populate_demo_network
-from mirrormanager.demo_network_fedora import populate_fedora_scale
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.network import DEMO_MIRRORS, populate_demo_network
+from mirrormanager.demo.network_fedora import populate_fedora_scale
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.formats.snapshot_codec import decode, encode
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings
