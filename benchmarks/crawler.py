@@ -35,11 +35,9 @@ from sqlalchemy import select
 from mirrormanager.crawler.model import CrawlOptions
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import CrawlSummary, crawl
-from mirrormanager.db.migrate import upgrade
 from mirrormanager.db.models import Category, Host, HostCategory, HostCategoryUrl, Site
-from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo.tree import build_demo_tree
-from mirrormanager.scanner.service import scan
+from mirrormanager.db.session import make_engine
+from mirrormanager.demo.world import DemoWorld
 from mirrormanager.settings import load_settings
 
 CATEGORY = "Fedora Linux"
@@ -149,24 +147,25 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="mm-crawl-bench-"))
     rng = random.Random(42)
     try:
-        build_demo_tree(work / "master")
+        world = DemoWorld(work)
+        world.build_tree()
         settings = dataclasses.replace(
             load_settings(env={}).settings,
-            master_prefix=work / "master",
+            master_prefix=world.master,
             data_dir=work,
             log_dir=work / "log",
             log_level="WARNING",
         )
-        engine = make_engine(f"sqlite:///{work / 'bench.sqlite'}")
-        upgrade(engine)
-        session = make_session_factory(engine)()
+        world.connect(settings, make_engine(f"sqlite:///{work / 'bench.sqlite'}"))
+        world.migrate()
+        session = world.session
         import logging
 
         logging.disable(logging.INFO)
         from mirrormanager.logging import configure_logging
 
         configure_logging("WARNING", "json", open(os.devnull, "w"))  # noqa: SIM115
-        assert scan(session, settings).ok
+        assert world.scan().ok
         session.commit()
         category = session.scalars(select(Category).where(Category.name == CATEGORY)).one()
 

@@ -27,6 +27,8 @@ from mirrormanager.demo.accounts import DemoLogin, demo_logins
 from mirrormanager.demo.geoip import DEMO_GEOIP, write_country_mmdb
 from mirrormanager.demo.mirrors import DemoMirrorServer
 from mirrormanager.demo.network import populate_demo_network
+from mirrormanager.demo.network_fedora import Progress as FedoraProgress
+from mirrormanager.demo.network_fedora import populate_fedora_scale
 from mirrormanager.demo.tree import DemoTreeSummary, build_demo_tree
 from mirrormanager.demo.writer import ProgressCallback
 from mirrormanager.scanner.service import Progress, ScanResult, scan
@@ -205,6 +207,15 @@ class DemoWorld:
             rng_seed=rng_seed,
             mark_up2date=mark_up2date,
         )
+
+    def fill_fedora_scale(
+        self, *, progress: FedoraProgress | None = None, **sizes: int
+    ) -> dict[str, int]:
+        """Instead of tree, scan and network: an empty database filled to Fedora's size.
+
+        For benchmarks; ``sizes`` shrink or grow it (see `populate_fedora_scale`).
+        """
+        return populate_fedora_scale(self.session, progress=progress, **sizes)
 
     def crawl(self, options: CrawlOptions) -> CrawlSummary:
         """Crawl every demo host, the private one too, as `mirrormanager crawl` would."""
