@@ -196,10 +196,10 @@ class Tree:
     dirs: dict[str, models.Directory]  # subpath -> directory
 
 
-def tree(*subpaths: str, top: str | None = None) -> Tree:
+def tree(*subpaths: str, top: str | None = None, **category_fields: object) -> Tree:
     """A category whose top directory holds the given subdirectories (all linked)."""
     top_dir = DirectoryFactory(name=top) if top else DirectoryFactory()
-    category = CategoryFactory(topdir=top_dir)
+    category = CategoryFactory(topdir=top_dir, **category_fields)
     CategoryDirectoryFactory(category_id=category.id, directory_id=top_dir.id)
     dirs = {}
     for sub in subpaths:
