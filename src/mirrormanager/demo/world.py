@@ -1,8 +1,10 @@
 """The demo world, built step by step: the one entry point for the demo, benchmarks and tests.
 
 `mirrormanager demo` runs every step and prints between them; a test takes the steps it
-needs (tree, scan, network) on its own database fixture; a benchmark the tree alone. Steps
-that write files need only the folder; the others need :meth:`DemoWorld.connect` first.
+needs (tree, scan, network) on its own database fixture; a benchmark the tree alone, or an
+empty database filled to Fedora's size. Steps that write files need only the folder; the
+others need :meth:`DemoWorld.connect` first. The crawl step takes its options from the
+caller, so the demo package never imports the command line that imports it.
 """
 
 from __future__ import annotations
