@@ -28,10 +28,10 @@ from mirrormanager.db.models import (
 )
 from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.scanner.service import scan
-from mirrormanager.scanner.timelist import write_timelist
 from mirrormanager.settings import Settings, load_settings
 from tests.demo_changes import publish_update
 from tests.integration import mirror_servers as servers
+from tests.timelists import write_timelist
 
 FEDORA = "pub/fedora/linux"
 LIST = "pub/fedora/fullfiletimelist-fedora"

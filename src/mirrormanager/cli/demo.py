@@ -10,9 +10,11 @@ import click
 
 from mirrormanager.cli.context import AppContext
 from mirrormanager.cli.crawl import crawl_options
+from mirrormanager.cli.listen import HOST_PORT, ensure_free
 from mirrormanager.cli.progress import terminal_progress
 from mirrormanager.cli.serve_mirrorlist import server_config
 from mirrormanager.cli.umdl import print_scan_summary
+from mirrormanager.core.hostport import HostPort
 from mirrormanager.demo.accounts import DemoLogin
 from mirrormanager.demo.world import DemoWorld, Inventory
 from mirrormanager.errors import ConfigError
@@ -49,6 +51,7 @@ def print_inventory(inventory: Inventory) -> None:
 )
 @click.option(
     "--bind",
+    type=HOST_PORT,
     default="127.0.0.1:8080",
     show_default=True,
     help="Where the mirrorlist server listens.",
@@ -62,6 +65,7 @@ def print_inventory(inventory: Inventory) -> None:
 )
 @click.option(
     "--web-bind",
+    type=HOST_PORT,
     default="127.0.0.1:8000",
     show_default=True,
     help="Where the admin UI and public pages listen.",
@@ -71,9 +75,9 @@ def demo_command(
     directory: Path,
     fresh: bool,
     serve: bool,
-    bind: str,
+    bind: HostPort,
     mirror_port: int,
-    web_bind: str,
+    web_bind: HostPort,
     debug: bool,
 ) -> None:
     """Run the whole system on a demo network: scan, mirrors, snapshot, mirrorlist server.
@@ -83,6 +87,12 @@ def demo_command(
     HTTP server, crawls it for real, builds the snapshot and serves /metalink and
     /mirrorlist on localhost, plus the admin UI and public pages.
     """
+    if serve:  # every port is checked before a minute of building, not after
+        ensure_free(bind, server="the demo's mirrorlist server", option="--bind")
+        ensure_free(web_bind, server="the demo's web UI", option="--web-bind")
+    if mirror_port:
+        mirrors_at = HostPort("127.0.0.1", mirror_port)
+        ensure_free(mirrors_at, server="the demo mirrors", option="--mirror-port")
     world = DemoWorld(directory)
     if fresh:
         world.reset()
@@ -130,26 +140,31 @@ def demo_command(
         _serve(app, world, bind, web_bind, logins)
 
 
-def _start_web(app: AppContext, web_bind: str) -> Any:
+def _start_web(app: AppContext, web_bind: HostPort) -> Any:
     """The admin UI and public pages on a waitress server in a background thread."""
     from waitress.server import create_server
 
     from mirrormanager.web.app import create_app
 
-    host, _, port = web_bind.rpartition(":")
-    server = create_server(create_app(app.settings), host=host, port=int(port), threads=4)
+    server = create_server(
+        create_app(app.settings), host=web_bind.host, port=web_bind.port, threads=4
+    )
     threading.Thread(target=server.run, daemon=True).start()
     return server
 
 
 def _serve(
-    app: AppContext, world: DemoWorld, bind: str, web_bind: str, logins: list[DemoLogin]
+    app: AppContext,
+    world: DemoWorld,
+    bind: HostPort,
+    web_bind: HostPort,
+    logins: list[DemoLogin],
 ) -> None:
     assert world.mirrors is not None
     mirrors, directory = world.mirrors, world.directory
     web = _start_web(app, web_bind)
     settings = app.settings
-    url = f"http://{bind}"
+    url = bind.url
     repo_file = directory / "demo.repo"
     repo_file.write_text(
         "[mirrormanager-demo]\nname=MirrorManager demo (fedora-41)\n"

@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from mirrormanager.core.hostport import HostPort
 from mirrormanager.crawler.model import CrawlOptions
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import CrawlSummary, crawl
@@ -86,7 +87,7 @@ class DemoWorld:
         tmp.rename(self.master)
         return summary
 
-    def write_config(self, *, bind: str = "127.0.0.1:8080") -> Path:
+    def write_config(self, *, bind: str | HostPort = "127.0.0.1:8080") -> Path:
         """A settings file that points every path into the demo folder."""
         directory = self.directory
         directory.mkdir(parents=True, exist_ok=True)
