@@ -18,11 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+import mirrormanager
 from mirrormanager.db.session import make_engine
 from mirrormanager.demo.mirrors import DemoMirrorServer
 from mirrormanager.demo.world import DemoWorld
 from mirrormanager.settings import Settings, load_settings
 from tests.demo_changes import publish_update
+
+SOURCE = str(Path(mirrormanager.__file__).parents[1])
 
 pytestmark = pytest.mark.skipif(shutil.which("dnf") is None, reason="needs dnf (Debian: dnf)")
 
@@ -87,7 +90,9 @@ def network(tmp_path: Path) -> Iterator[Network]:
         ],
         env={
             "PATH": str(Path(sys.executable).parent),
+            "PYTHONPATH": SOURCE,  # the code under test, not the venv's
             "MM_MIRRORLIST_ACCESS_LOG": "-",
+            "MM_TRUSTED_PROXIES": "127.0.0.0/8",  # the tests' ip= comes from loopback
             "MM_GEOIP_DATABASE": "",
             "MM_DATA_DIR": str(tmp_path),
             "MM_LOG_DIR": str(tmp_path / "log"),

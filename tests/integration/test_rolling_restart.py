@@ -30,10 +30,13 @@ from typing import IO
 import httpx
 import pytest
 
+import mirrormanager
 from mirrormanager.db.session import make_engine
 from mirrormanager.demo.world import DemoWorld
 from mirrormanager.settings import load_settings
 from mirrormanager.snapshot.service import build_and_publish
+
+SOURCE = str(Path(mirrormanager.__file__).parents[1])
 
 needs_haproxy = pytest.mark.skipif(
     shutil.which("haproxy") is None, reason="needs haproxy (Debian: haproxy)"
@@ -156,6 +159,7 @@ class MirrorlistServer:
             ],
             env={
                 "PATH": str(Path(sys.executable).parent),
+                "PYTHONPATH": SOURCE,  # the code under test, not the venv's
                 "MM_MIRRORLIST_ACCESS_LOG": "-",
                 "MM_GEOIP_DATABASE": "",
                 "MM_DATA_DIR": str(self.tmp),

@@ -22,15 +22,7 @@ import mirrormanager
 SRC = Path(mirrormanager.__file__).parent
 PACKAGE = "mirrormanager"
 
-# Edges that issue 10 item 2 removes (the `answers` branch): core/selection.py pre-renders
-# with the formats, which import core back; mirrorlist/state.py decodes with the snapshot
-# package's decode_any. The lead deletes this list once that work is merged.
-KNOWN_UNTIL_ISSUE_10_ITEM_2 = {
-    ("mirrormanager.core.selection", "mirrormanager.formats.metalink"),
-    ("mirrormanager.core.selection", "mirrormanager.formats.mirrorlist_text"),
-    ("mirrormanager.mirrorlist.state", "mirrormanager.snapshot.store"),
-}
-KNOWN = KNOWN_UNTIL_ISSUE_10_ITEM_2
+KNOWN: set[tuple[str, str]] = set()  # issue 10 items 1 and 2 removed the last known edges
 
 FORBIDDEN_FOR_MIRRORLIST = ("db", "snapshot", "web")
 # Third-party and standard-library modules that core/ and formats/ must not import.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,12 @@ from mirrormanager.cli.context import AppContext
 from mirrormanager.cli.crawl import crawl_options
 from mirrormanager.cli.listen import HOST_PORT, ensure_free
 from mirrormanager.cli.progress import terminal_progress
-from mirrormanager.cli.serve_mirrorlist import server_config
 from mirrormanager.cli.umdl import print_scan_summary
 from mirrormanager.core.hostport import HostPort
 from mirrormanager.demo.accounts import DemoLogin
 from mirrormanager.demo.world import DemoWorld, Inventory
 from mirrormanager.errors import ConfigError
+from mirrormanager.mirrorlist.app import ServerConfig
 from mirrormanager.mirrorlist.server import serve
 
 
@@ -191,7 +192,9 @@ try:
       --installroot={directory / "dnf-root"} makecache
 """
     )
-    config = server_config(settings)
+    config = ServerConfig.from_settings(settings)
+    if not config.trusted_proxies:  # the demo's `curl …&ip=` lines come from loopback
+        config = dataclasses.replace(config, trusted_proxies=("127.0.0.0/8", "::1/128"))
     try:
         serve(config, bind=bind, workers=settings.mirrorlist_workers)
     finally:
