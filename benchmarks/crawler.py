@@ -228,10 +228,11 @@ def main() -> None:
                 repodata_only=repodata_only,
                 log_dir=work / "log",
                 record_propagation=True,
+                master_prefix=settings.master_prefix,
             )
             started = time.monotonic()
             cpu = resource.getrusage(resource.RUSAGE_SELF)
-            summary = crawl(session, settings, HostSelection(), options)
+            summary = crawl(session, HostSelection(), options)
             wall = time.monotonic() - started
             after = resource.getrusage(resource.RUSAGE_SELF)
             cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime

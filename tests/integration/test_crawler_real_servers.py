@@ -144,11 +144,11 @@ def run(session: Session, settings: Settings, net: Network, **options: object) -
         "max_response_bytes": 1 << 20,
         "log_dir": settings.log_dir,
         "probe_reachability": True,
+        "master_prefix": settings.master_prefix,
         **options,
     }
     return crawl(
         session,
-        settings,
         HostSelection(),
         CrawlOptions(**values),  # type: ignore[arg-type]
         client_factory=functools.partial(default_client, verify=net.client_tls),

@@ -193,7 +193,6 @@ def demo_command(
         )
         crawled = crawl(
             session,
-            app.settings,
             HostSelection(include_private=True),
             crawl_options(app.settings, protocol="http", probe_reachability=False),
         )

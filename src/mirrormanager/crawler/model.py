@@ -7,21 +7,32 @@ crawl itself never touches a session; results go back in one transaction per hos
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from mirrormanager.crawler.compare import MasterFile, RepomdGeneration, Verdict
 from mirrormanager.errors import MirrorManagerError
+from mirrormanager.settings import Settings
 
 
 class CrawlError(MirrorManagerError):
-    """A mirror could not be crawled over one URL; carries the URL and the reason."""
+    """A mirror could not be crawled over one URL; carries the URL, its host and the reason."""
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+
+    @property
+    def host(self) -> str:
+        """The host name at fault ("" when the URL has none)."""
+        try:
+            return urlsplit(self.url).hostname or ""
+        except ValueError:  # a malformed URL from a mirror's redirect
+            return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +111,28 @@ class CrawlOptions:
     propagation_only: bool = False
     # Full HTTP crawls: judge directories from the mirror's fullfiletimelist when it has one.
     use_timelist: bool = True
+    # Where the master tree is mounted (its fullfiletimelist-* files); None: no lists.
+    master_prefix: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CrawlOptions:
+        """The options of a crawl as the settings table configures it."""
+        return cls(
+            concurrency=settings.crawler_concurrency,
+            connect_timeout=settings.crawler_connect_timeout,
+            read_timeout=settings.crawler_read_timeout,
+            host_timeout=settings.crawler_host_timeout_minutes * 60,
+            max_response_bytes=settings.crawler_max_response_bytes,
+            protocol=settings.crawler_protocol,
+            cross_host_redirects=settings.crawler_cross_host_redirects,
+            rsync_args=tuple(settings.crawler_rsync_args),
+            auto_disable=settings.crawler_auto_disable,
+            alternate_window=int(settings.file_detail_keep_days * 86400),
+            log_dir=Path(settings.log_dir),
+            log_keep=settings.crawler_log_keep,
+            probe_reachability=settings.crawler_probe_reachability,
+            master_prefix=Path(settings.master_prefix),
+        )
 
 
 class HostStatus(enum.Enum):
@@ -151,6 +184,20 @@ class CategoryCheck:
 
 class HostLog(Protocol):
     def __call__(self, level: str, message: str) -> None: ...
+
+
+class DisabledNotifier(Protocol):
+    """Tells people that the crawler disabled a host (called after the crawl, off the loop)."""
+
+    def __call__(
+        self,
+        *,
+        host_name: str,
+        site_name: str,
+        host_id: int,
+        reason: str,
+        recipients: Sequence[str] = (),
+    ) -> object: ...
 
 
 class Connector(Protocol):

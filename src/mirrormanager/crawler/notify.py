@@ -5,15 +5,17 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Sequence
 from email.message import EmailMessage
-from typing import Any
+from functools import partial
 
+from mirrormanager.crawler.model import DisabledNotifier
 from mirrormanager.logging import get_logger
+from mirrormanager.settings import Settings
 
 log = get_logger(__name__)
 
 
 def disabled_message(
-    settings: Any, host_name: str, site_name: str, host_id: int, reason: str, to: Sequence[str]
+    settings: Settings, host_name: str, site_name: str, host_id: int, reason: str, to: Sequence[str]
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = f"MirrorManager: mirror {host_name} disabled by the crawler"
@@ -29,7 +31,7 @@ def disabled_message(
 
 
 def notify_disabled(
-    settings: Any,
+    settings: Settings,
     *,
     host_name: str,
     site_name: str,
@@ -58,3 +60,16 @@ def notify_disabled(
         log.error("notification mail failed", host=host_name, error=str(exc))
         return False
     return True
+
+
+def mail_notifier(settings: Settings) -> DisabledNotifier:
+    """The crawler's notifier: a log line, and mail when the settings configure SMTP."""
+    return partial(notify_disabled, settings)
+
+
+def log_only(
+    *, host_name: str, site_name: str, host_id: int, reason: str, recipients: Sequence[str] = ()
+) -> bool:
+    """The notifier of crawls that send no mail (tests, the demo, propagation runs)."""
+    log.warning("host disabled by crawler", host=host_name, host_id=host_id, reason=reason)
+    return False

@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,11 +31,12 @@ from mirrormanager.crawler.model import (
     Connector,
     CrawlError,
     CrawlOptions,
+    DisabledNotifier,
     HostOutcome,
     HostPlan,
     HostStatus,
 )
-from mirrormanager.crawler.notify import notify_disabled
+from mirrormanager.crawler.notify import log_only
 from mirrormanager.crawler.plan import HostSelection, PlanBuilder, select_hosts
 from mirrormanager.crawler.propagation import count_buckets, merge_counts, write_propagation
 from mirrormanager.crawler.reach import probe
@@ -49,6 +49,19 @@ log = get_logger(__name__)
 
 # Progress callback: (hosts done, hosts total, hosts failed).
 Progress = Callable[[int, int, int], None]
+ConnectorFactory = Callable[[HostPlan, CrawlOptions, ClientFactory], Connector]
+
+
+def _http(host: HostPlan, options: CrawlOptions, client_factory: ClientFactory) -> Connector:
+    return HttpConnector(client_factory(host, options), host)
+
+
+def _rsync(host: HostPlan, options: CrawlOptions, client_factory: ClientFactory) -> Connector:
+    return RsyncConnector()
+
+
+# URL scheme -> connector; one connector per host and kind, shared by its categories.
+CONNECTORS: dict[str, ConnectorFactory] = {"http": _http, "https": _http, "rsync": _rsync}
 
 
 @dataclass(slots=True)
@@ -102,10 +115,10 @@ class CrawlSummary:
 
 def crawl(
     session: Session,
-    settings: Any,
     selection: HostSelection,
     options: CrawlOptions,
     *,
+    notify: DisabledNotifier = log_only,
     client_factory: ClientFactory = default_client,
     progress: Progress | None = None,
     repositories: Sequence[str] = (),
@@ -125,7 +138,7 @@ def crawl(
         protocol=options.protocol,
         repodata_only=options.repodata_only or options.propagation_only,
         repositories=repositories,
-        master_prefix=settings.master_prefix if options.use_timelist else None,
+        master_prefix=options.master_prefix if options.use_timelist else None,
     )
     plans = [
         plan
@@ -133,7 +146,7 @@ def crawl(
         if (plan := builder.host(host, selection.categories)) is not None
     ]
     session.commit()  # end the read transaction; writes come one host at a time
-    runner = _Runner(session, settings, options, client_factory, progress, len(plans))
+    runner = _Runner(session, notify, options, client_factory, progress, len(plans))
     planned = time.monotonic() - started
     log.info(
         "crawl started",
@@ -170,14 +183,14 @@ class _Runner:
     def __init__(
         self,
         session: Session,
-        settings: Any,
+        notify: DisabledNotifier,
         options: CrawlOptions,
         client_factory: ClientFactory,
         progress: Progress | None,
         total: int,
     ) -> None:
         self.session = session
-        self.settings = settings
+        self.notify_disabled = notify
         self.options = options
         self.client_factory = client_factory
         self.progress = progress
@@ -190,8 +203,7 @@ class _Runner:
 
     def notify(self) -> None:
         for host, reason in self.disabled:
-            notify_disabled(
-                self.settings,
+            self.notify_disabled(
                 host_name=host.name,
                 site_name=host.site,
                 host_id=host.id,
@@ -338,7 +350,7 @@ async def crawl_host(
     hostlog = HostLogBuffer(debug=options.debug)
     outcome = HostOutcome(host=plan, started=time.time())
     outcome.categories = [CategoryOutcome(plan=category) for category in plan.categories]
-    connectors: dict[str, Connector] = {}
+    connectors: dict[ConnectorFactory, Connector] = {}
     clock = time.monotonic()
     hostlog("INFO", f"crawling {plan.name} (host {plan.id}, site {plan.site})")
     try:
@@ -383,7 +395,7 @@ async def _crawl_category(
     host: HostPlan,
     outcome: CategoryOutcome,
     options: CrawlOptions,
-    connectors: dict[str, Connector],
+    connectors: dict[ConnectorFactory, Connector],
     client_factory: ClientFactory,
     hostlog: HostLogBuffer,
 ) -> None:
@@ -398,15 +410,15 @@ async def _crawl_category(
         return
     errors = []
     for url in plan.urls:
-        kind = "rsync" if url.startswith("rsync://") else "http"
-        if kind not in connectors:
-            connectors[kind] = (
-                RsyncConnector()
-                if kind == "rsync"
-                else HttpConnector(client_factory(host, options), host)
-            )
+        kind = url.partition("://")[0].lower()
+        make = CONNECTORS.get(kind)
+        if make is None:  # order_urls keeps only known schemes; a bug if it gets here
+            errors.append(f"{url}: no connector for {kind!r}")
+            continue
+        if make not in connectors:
+            connectors[make] = make(host, options, client_factory)
         try:
-            check = await connectors[kind].check(
+            check = await connectors[make].check(
                 url, plan.dirs, options, hostlog, timelist=plan.timelist
             )
         except CrawlError as exc:
