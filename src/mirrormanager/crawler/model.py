@@ -10,7 +10,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
 from mirrormanager.crawler.compare import MasterFile, RepomdGeneration, Verdict
@@ -94,7 +94,11 @@ class CrawlOptions:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     host_timeout: float = 7200.0  # seconds, per host
-    max_response_bytes: int = 64 << 20
+    max_response_bytes: int = 64 << 20  # ceiling of every cap below
+    max_repomd_bytes: int = 1 << 20  # kept in memory, one per connection
+    max_timelist_bytes: int = 64 << 20  # streamed: hashed and parsed, not kept
+    max_listing_bytes: int = 64 << 20  # an rsync listing, streamed line by line
+    host_max_connections: int = 8  # ceiling of a host's own max_connections
     protocol: str = "auto"
     cross_host_redirects: bool = False
     rsync_args: tuple[str, ...] = ("--no-motd", "--timeout=600")
@@ -114,6 +118,15 @@ class CrawlOptions:
     # Where the master tree is mounted (its fullfiletimelist-* files); None: no lists.
     master_prefix: Path | None = None
 
+    def cap(self, document: Literal["repomd", "timelist", "listing"]) -> int:
+        """The most bytes read of one such document (decoded), within the overall ceiling."""
+        own = {
+            "repomd": self.max_repomd_bytes,
+            "timelist": self.max_timelist_bytes,
+            "listing": self.max_listing_bytes,
+        }[document]
+        return min(own, self.max_response_bytes)
+
     @classmethod
     def from_settings(cls, settings: Settings) -> CrawlOptions:
         """The options of a crawl as the settings table configures it."""
@@ -123,6 +136,10 @@ class CrawlOptions:
             read_timeout=settings.crawler_read_timeout,
             host_timeout=settings.crawler_host_timeout_minutes * 60,
             max_response_bytes=settings.crawler_max_response_bytes,
+            max_repomd_bytes=settings.crawler_max_repomd_bytes,
+            max_timelist_bytes=settings.crawler_max_timelist_bytes,
+            max_listing_bytes=settings.crawler_max_listing_bytes,
+            host_max_connections=settings.crawler_host_max_connections,
             protocol=settings.crawler_protocol,
             cross_host_redirects=settings.crawler_cross_host_redirects,
             rsync_args=tuple(settings.crawler_rsync_args),

@@ -2,9 +2,11 @@
 
 Concurrency is bounded by ``options.concurrency`` hosts at a time and, within a host, by
 its ``max_connections``; every host has a total time limit, so one hung mirror costs at
-most that. Each host's result is written in one transaction as soon as it finishes; the
-write is synchronous inside the event loop, so cancelling the crawl (Ctrl-C, SIGTERM)
-can never stop it half-way: every host is either fully updated or untouched.
+most that. Each host's result is written in one transaction as soon as it finishes, by
+one writer thread: a commit (and the crawl log's fsync) takes tens of milliseconds on a
+busy disk, which inside the event loop stalled every other host's requests (27 s of a
+32 s benchmark crawl). A write that has begun is never cancelled: on Ctrl-C or SIGTERM the
+crawl waits for it, so every host is either fully updated or untouched.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import signal
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -53,7 +57,7 @@ ConnectorFactory = Callable[[HostPlan, CrawlOptions, ClientFactory], Connector]
 
 
 def _http(host: HostPlan, options: CrawlOptions, client_factory: ClientFactory) -> Connector:
-    return HttpConnector(client_factory(host, options), host)
+    return HttpConnector(client_factory(host, options), host, options)
 
 
 def _rsync(host: HostPlan, options: CrawlOptions, client_factory: ClientFactory) -> Connector:
@@ -215,21 +219,40 @@ class _Runner:
         slots = asyncio.Semaphore(max(1, self.options.concurrency))
         started: set[int] = set()
 
+        # Results waiting for the writer hold no crawl slot, but are bounded too.
+        waiting = asyncio.Semaphore(max(1, self.options.concurrency))
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-store")
+        loop = asyncio.get_running_loop()
+
+        def crashed(plan: HostPlan, exc: Exception) -> None:
+            # A bug must not end the other hosts' crawl.
+            log.exception("host crawl crashed", host=plan.name, error=repr(exc))
+            self.summary.hosts.append(
+                HostLine(plan.id, plan.name, "error", repr(exc), 0.0, 0, 0, False)
+            )
+
         async def guarded(plan: HostPlan) -> None:
             async with slots:
                 started.add(plan.id)
                 try:
                     outcome = await crawl_host(plan, self.options, self.client_factory)
-                    self._finish(outcome)  # synchronous: cannot be cancelled half-way
-                except Exception as exc:  # a bug must not end the other hosts' crawl
-                    log.exception("host crawl crashed", host=plan.name, error=repr(exc))
-                    self.summary.hosts.append(
-                        HostLine(plan.id, plan.name, "error", repr(exc), 0.0, 0, 0, False)
-                    )
+                except Exception as exc:
+                    crashed(plan, exc)
+                    return
+            async with waiting:
+                stored = loop.run_in_executor(writer, self._finish, outcome)
+                try:
+                    await asyncio.shield(stored)  # once begun, a write runs to its end
+                except Exception as exc:
+                    crashed(plan, exc)
 
         tasks = [asyncio.ensure_future(guarded(plan)) for plan in plans]
-        with _interrupts(tasks, self.summary):
-            await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            with _interrupts(tasks, self.summary):
+                await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            # Interrupted: writes already handed to the thread still finish.
+            await loop.run_in_executor(None, functools.partial(writer.shutdown, wait=True))
         if self.summary.interrupted:
             finished = {h.host_id for h in self.summary.hosts}
             self.summary.abandoned = len(started - finished)
