@@ -279,6 +279,12 @@ def main() -> None:
                     f"  HTTP requests per host: median {per[len(per) // 2]}, max {per[-1]}; "
                     f"total {sum(per)} ({dirs_per_s:.0f} requests/s)"
                 )
+            if good:
+                own = sorted(h.seconds / (h.requests * latency[h.name] / 4) for h in good)
+                print(
+                    f"  per good host, its time over its own bound: median "
+                    f"{own[len(own) // 2]:.2f}, 90th percentile {own[len(own) * 9 // 10]:.2f}"
+                )
             if hung:
                 print(f"  hung hosts: slowest ended after {max(h.seconds for h in hung):.1f} s "
                       f"(read timeout {READ_TIMEOUT} s)")  # fmt: skip

@@ -31,6 +31,7 @@ import httpx
 from mirrormanager import __version__
 from mirrormanager.crawler.compare import (
     ListedEntry,
+    MasterFile,
     Verdict,
     combine,
     generation_index,
@@ -243,36 +244,48 @@ class HttpConnector:
         verdicts: dict[int, Verdict] = {}
         repomd: dict[int, RepomdObservation] = {}
 
-        async def one(plan: DirPlan) -> None:
-            verdict, observed = await self._check_dir(base, plan, options, log, now)
-            verdicts[plan.directory_id] = verdict
-            if plan.is_repodata:
-                repomd[plan.directory_id] = observed
-
         selected = [d for d in dirs if d.is_repodata or not fast]
         if mirror is not None:
             for plan in selected:
                 if not plan.is_repodata:
                     verdicts[plan.directory_id] = _judge_from_list(plan, mirror, log)
             selected = [d for d in selected if d.is_repodata]
-        # Directories run concurrently, as many at once as the host gets connections (a
-        # few workers, not one task per directory); a transport error (CrawlError) cancels
-        # the category at once.
-        pending = iter(selected)
+        # One queue of requests (a repomd.xml, or one file's HEAD) for the whole category,
+        # served by as many workers as the host gets connections, so no connection idles
+        # while one directory's files are checked. A directory's HEADs stop once one file
+        # is stale (requests already in flight still finish). A transport error
+        # (CrawlError) cancels the category at once.
+        heads: dict[int, list[Verdict]] = {}
+        jobs: list[tuple[DirPlan, MasterFile | None]] = []
+        for plan in selected:
+            if plan.is_repodata:
+                jobs.append((plan, None))
+            else:
+                heads[plan.directory_id] = []
+                jobs.extend((plan, master) for master in plan.files)
+        pending = iter(jobs)
 
         async def worker() -> None:
-            for plan in pending:
-                await one(plan)
+            for plan, master in pending:
+                if master is None:
+                    verdict, observed = await self._check_repomd(base, plan, options, log, now)
+                    verdicts[plan.directory_id], repomd[plan.directory_id] = verdict, observed
+                    continue
+                seen = heads[plan.directory_id]
+                if False not in seen:
+                    seen.append(await self._check_file(base, plan, master, options, log))
 
         try:
             async with asyncio.TaskGroup() as group:
-                for _ in range(min(self.width, len(selected))):
+                for _ in range(min(self.width, len(jobs))):
                     group.create_task(worker())
         except BaseExceptionGroup as group_error:
             errors = group_error.subgroup(CrawlError)
             if errors is None:
                 raise
             raise _first(errors) from None
+        for directory_id, seen in heads.items():
+            verdicts[directory_id] = combine(seen)
         return CategoryCheck(verdicts, repomd)
 
     async def _mirror_list(
@@ -322,39 +335,36 @@ class HttpConnector:
         }
         return _MirrorList(identical=False, entries=entries)
 
-    async def _check_dir(
+    async def _check_repomd(
         self, base: str, plan: DirPlan, options: CrawlOptions, log: HostLog, now: int
     ) -> tuple[Verdict, RepomdObservation]:
         prefix = base + (quote(plan.path) + "/" if plan.path else "")
-        if plan.is_repodata:
-            answer = await self._request(
-                "GET", prefix + "repomd.xml", options, limit=options.cap("repomd")
-            )
-            if answer.status != 200:
-                log("INFO", f"{plan.path}/repomd.xml: HTTP {answer.status}")
-                missing = answer.status in (403, 404, 410)
-                return (False if missing else None), ("older" if missing else "failed")
-            digest = hashlib.sha256(answer.body).hexdigest()
-            state = repomd_state(
-                digest, plan.repomd, now=now, window_seconds=options.alternate_window
-            )
-            log("DEBUG", f"{plan.path}/repomd.xml: {state.value}")
-            bucket = propagation_bucket(generation_index(digest, plan.repomd))
-            return repomd_verdict(state), bucket
-        verdicts: list[Verdict] = []
-        for master in plan.files:
-            answer = await self._request("HEAD", prefix + quote(master.name), options)
-            if answer.status == -1:
-                log("WARNING", f"{plan.path}/{master.name}: redirect to {answer.url} refused")
-                verdicts.append(None)
-                continue
-            seen = ListedEntry(content_length(answer.headers), _last_modified(answer.headers))
-            verdict = judge_head(master, answer.status, seen)
-            verdicts.append(verdict)
-            if verdict is False:
-                log("INFO", f"{plan.path}/{master.name}: stale (HTTP {answer.status})")
-                break
-        return combine(verdicts), "failed"
+        answer = await self._request(
+            "GET", prefix + "repomd.xml", options, limit=options.cap("repomd")
+        )
+        if answer.status != 200:
+            log("INFO", f"{plan.path}/repomd.xml: HTTP {answer.status}")
+            missing = answer.status in (403, 404, 410)
+            return (False if missing else None), ("older" if missing else "failed")
+        digest = hashlib.sha256(answer.body).hexdigest()
+        state = repomd_state(digest, plan.repomd, now=now, window_seconds=options.alternate_window)
+        log("DEBUG", f"{plan.path}/repomd.xml: {state.value}")
+        bucket = propagation_bucket(generation_index(digest, plan.repomd))
+        return repomd_verdict(state), bucket
+
+    async def _check_file(
+        self, base: str, plan: DirPlan, master: MasterFile, options: CrawlOptions, log: HostLog
+    ) -> Verdict:
+        prefix = base + (quote(plan.path) + "/" if plan.path else "")
+        answer = await self._request("HEAD", prefix + quote(master.name), options)
+        if answer.status == -1:
+            log("WARNING", f"{plan.path}/{master.name}: redirect to {answer.url} refused")
+            return None
+        seen = ListedEntry(content_length(answer.headers), _last_modified(answer.headers))
+        verdict = judge_head(master, answer.status, seen)
+        if verdict is False:
+            log("INFO", f"{plan.path}/{master.name}: stale (HTTP {answer.status})")
+        return verdict
 
 
 def _judge_from_list(plan: DirPlan, mirror: _MirrorList, log: HostLog) -> Verdict:
