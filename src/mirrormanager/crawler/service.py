@@ -158,7 +158,8 @@ def crawl(
         concurrency=options.concurrency,
         plan_seconds=round(planned, 2),
     )
-    summary = asyncio.run(runner.run(plans))
+    with asyncio.Runner(loop_factory=_loop_factory()) as loop_runner:
+        summary = loop_runner.run(runner.run(plans))
     summary.plan_seconds = planned
     summary.seconds = time.monotonic() - started
     runner.notify()
@@ -181,6 +182,16 @@ def crawl(
         seconds=round(summary.seconds, 1),
     )
     return summary
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (it comes with granian[uvloop]): about a fifth less CPU per
+    request than asyncio's own loop, and the crawl is CPU-bound at hundreds of mirrors."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 class _Runner:
