@@ -77,7 +77,7 @@ class _AiohttpResponse:
 
     async def raw(self) -> AsyncIterator[bytes]:
         try:
-            async for chunk in self._response.content.iter_any():
+            async for chunk in self._response.content.iter_chunked(_SLICE):
                 yield chunk
         except TimeoutError:
             raise FetchError("read timed out", timeout=True) from None
@@ -137,7 +137,7 @@ class _HttpxResponse:
 
     async def raw(self) -> AsyncIterator[bytes]:
         try:
-            async for chunk in self._response.aiter_raw():
+            async for chunk in self._response.aiter_raw(_SLICE):
                 yield chunk
         except httpx.StreamConsumed:  # an in-memory response built with content=...
             yield self._response.content
@@ -209,15 +209,19 @@ def content_length(headers: Mapping[str, str]) -> int | None:
 async def read_body(response: Response, url: str, limit: int, sink: Sink) -> int:
     """Feed the decoded body to ``sink`` in slices; BodyTooLarge once it passes ``limit``.
 
-    Returns the number of decoded bytes. At most one slice past the limit is ever decoded.
+    Returns the number of decoded bytes. At most one slice past the limit is ever decoded,
+    and at most one raw chunk past it is ever read.
     """
     length = content_length(response.headers)
     encoding = response.headers.get("content-encoding", "")
     if length is not None and length > limit:
         raise BodyTooLarge(url, limit, length, declared=True)
     decoder = _Decoder(encoding, url)
-    size = 0
+    size = sent = 0
     async for chunk in response.raw():
+        sent += len(chunk)  # raw bytes count too: data after a gzip stream's end is
+        if sent > limit:  # ignored by the decoder, but must not be read forever
+            raise BodyTooLarge(url, limit, sent)
         for piece in decoder.feed(chunk):
             size += len(piece)
             if size > limit:
