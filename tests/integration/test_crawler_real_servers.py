@@ -235,7 +235,8 @@ def test_hostile_mirrors_end_within_bounds(
             "silent": (f"http://127.0.0.1:{port['silent']}/{FEDORA}", "timed out"),
             "dripping": (f"http://127.0.0.1:{port['dripping']}/{FEDORA}", "timed out"),
             "endless": (f"http://127.0.0.1:{port['endless']}/{FEDORA}", "larger than"),
-            "garbage-http": (f"http://127.0.0.1:{port['garbage-http']}/{FEDORA}", "Protocol"),
+            # Garbage sent before the request: refused while parsing, or while sending.
+            "garbage-http": (f"http://127.0.0.1:{port['garbage-http']}/{FEDORA}", "not HTTP"),
             "garbage-rsync": (f"rsync://127.0.0.1:{port['garbage-rsync']}/x/y", "rsync exit"),
             "redirect": (f"http://127.0.0.1:{port['redirect']}/{FEDORA}", "another host"),
             "refused": (f"http://127.0.0.1:{closed}/{FEDORA}", "ConnectError"),

@@ -91,13 +91,17 @@ def describe(exc: aiohttp.ClientError) -> str:
         return f"TLS certificate rejected: {exc.certificate_error}"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return f"ConnectError: {exc.os_error.strerror or exc.os_error}"
+    if isinstance(exc, aiohttp.ClientConnectionResetError):
+        # Typically a server that talked first (garbage before our request) and whose
+        # answer aiohttp already rejected, closing the connection under the request.
+        return "ConnectionReset: the connection broke while sending the request (not HTTP?)"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "ReadError: the server closed the connection"
     if isinstance(exc, aiohttp.ClientPayloadError):
         return f"ReadError: broken body ({exc})"
     if isinstance(exc, aiohttp.ClientResponseError):  # the answer is not HTTP
         first = str(exc.message).strip().splitlines()[0] if exc.message else "no detail"
-        return f"ProtocolError: not a valid HTTP answer ({first.rstrip(':')})"
+        return f"ProtocolError: the answer is not HTTP ({first.rstrip(':')})"
     return f"{type(exc).__name__}: {exc}"
 
 
