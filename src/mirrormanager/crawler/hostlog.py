@@ -7,12 +7,11 @@ A crawl collects its lines in memory and writes the file once when the host is d
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import time
 from pathlib import Path
 
+from mirrormanager.files.atomic import write_atomic
 from mirrormanager.settings import Settings
 
 MAX_READ_BYTES = 1 << 20
@@ -55,18 +54,7 @@ def write_host_log(log_dir: Path, host_id: int, text: str, *, keep: int = 5) -> 
             older.replace(path.with_name(f"{path.name}.{index + 1}"))
     if keep > 0 and path.exists():
         path.replace(path.with_name(f"{path.name}.1"))
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    write_atomic(path, text)
     return path
 
 

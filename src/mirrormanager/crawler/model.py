@@ -22,17 +22,17 @@ class CrawlError(MirrorManagerError):
     """A mirror could not be crawled over one URL; carries the URL, its host and the reason."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
+        super().__init__(f"{url}: {reason}", url=url, host=_hostname(url))
+        self.url: str = url
         self.reason = reason
 
-    @property
-    def host(self) -> str:
-        """The host name at fault ("" when the URL has none)."""
-        try:
-            return urlsplit(self.url).hostname or ""
-        except ValueError:  # a malformed URL from a mirror's redirect
-            return ""
+
+def _hostname(url: str) -> str:
+    """The host name in ``url`` ("" when it has none or is malformed, e.g. from a redirect)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
