@@ -1,8 +1,8 @@
 """The HTTP client behind the crawler: a small Protocol, two implementations, bounded bodies.
 
 Production uses aiohttp: measured on loopback it costs about 0.08 ms of CPU per request
-against 0.6 ms for httpx (httpcore's per-request anyio and pool bookkeeping), and the crawler
-is CPU-bound at hundreds of mirrors (README, "Crawler"). Tests inject an
+against 0.6 ms for httpx (httpcore's per-request anyio and pool bookkeeping), which made
+the crawler CPU-bound at hundreds of mirrors (docs/crawler.md, "Benchmark"). Tests inject an
 ``httpx.AsyncClient`` with a ``MockTransport``; ``as_fetcher`` wraps it in the same
 Protocol, so unit tests keep their in-memory mirrors.
 
@@ -32,11 +32,14 @@ Sink = Callable[[bytes], None]
 
 
 class BodyTooLarge(CrawlError):
-    """A body over its cap; carries the cap and how many decoded bytes were read."""
+    """A body over its cap; carries the cap and the bytes read (decoded, or raw when the
+    raw stream passed the cap first), or the declared Content-Length."""
 
     def __init__(self, url: str, limit: int, received: int, *, declared: bool = False) -> None:
-        what = f"response of {received} bytes" if declared else "response larger than"
-        reason = f"{what} exceeds {limit}" if declared else f"{what} {limit} bytes"
+        if declared:
+            reason = f"response of {received} bytes exceeds {limit}"
+        else:
+            reason = f"response larger than {limit} bytes"
         super().__init__(url, reason)
         self.limit = limit
         self.received = received
