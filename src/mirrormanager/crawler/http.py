@@ -34,9 +34,9 @@ from mirrormanager.crawler.compare import (
     MasterFile,
     Verdict,
     combine,
+    differing_files,
     generation_index,
     judge_head,
-    judge_listing,
     propagation_bucket,
     repomd_state,
     repomd_verdict,
@@ -245,10 +245,13 @@ class HttpConnector:
         repomd: dict[int, RepomdObservation] = {}
 
         selected = [d for d in dirs if d.is_repodata or not fast]
+        differing: dict[int, tuple[str, ...]] = {}
         if mirror is not None:
             for plan in selected:
                 if not plan.is_repodata:
-                    verdicts[plan.directory_id] = _judge_from_list(plan, mirror, log)
+                    verdicts[plan.directory_id] = _judge_from_list(
+                        plan, mirror, log, differing, options.max_differing_files
+                    )
             selected = [d for d in selected if d.is_repodata]
         # One queue of requests (a repomd.xml, or one file's HEAD) for the whole category,
         # served by as many workers as the host gets connections, so no connection idles
@@ -286,7 +289,7 @@ class HttpConnector:
             raise _first(errors) from None
         for directory_id, seen in heads.items():
             verdicts[directory_id] = combine(seen)
-        return CategoryCheck(verdicts, repomd)
+        return CategoryCheck(verdicts, repomd, differing)
 
     async def _mirror_list(
         self, base: str, timelist: MasterTimelist, options: CrawlOptions, log: HostLog
@@ -367,14 +370,24 @@ class HttpConnector:
         return verdict
 
 
-def _judge_from_list(plan: DirPlan, mirror: _MirrorList, log: HostLog) -> Verdict:
+def _judge_from_list(
+    plan: DirPlan,
+    mirror: _MirrorList,
+    log: HostLog,
+    differing: dict[int, tuple[str, ...]],
+    limit: int,
+) -> Verdict:
     """A directory is current when the mirror's list has it and every file the master
     lists there with the same size (times are not compared: the list says nothing the
-    repomd.xml hashes do not prove better)."""
+    repomd.xml hashes do not prove better). A stale one the list has records its few
+    differing files in ``differing``."""
     if mirror.identical:
         return True
     present = plan.path == "" or plan.path in mirror.entries
-    if present and judge_listing(plan.path, plan.files, mirror.entries):
+    names = differing_files(plan.path, plan.files, mirror.entries, limit=limit)
+    if present and names == ():
         return True
+    if present and names:
+        differing[plan.directory_id] = names
     log("INFO", f"{plan.path or '.'}: stale according to the mirror's time list")
     return False
