@@ -195,7 +195,26 @@ class Settings:
         120.0, help="Total time limit for crawling one host"
     )
     crawler_max_response_bytes: int = setting(
-        64 << 20, help="Largest response (or rsync listing) read from a mirror"
+        64 << 20,
+        help="Ceiling of every body read from a mirror (decoded bytes); the three caps "
+        "below are clipped to it",
+    )
+    crawler_max_repomd_bytes: int = setting(
+        1 << 20,
+        help="Largest repomd.xml read from a mirror; held in memory, one per connection",
+    )
+    crawler_max_timelist_bytes: int = setting(
+        64 << 20,
+        help="Largest fullfiletimelist read from a mirror (streamed, not held in memory); "
+        "a larger one falls back to per-file checks",
+    )
+    crawler_max_listing_bytes: int = setting(
+        64 << 20, help="Largest rsync listing read from a mirror (streamed line by line)"
+    )
+    crawler_host_max_connections: int = setting(
+        8,
+        help="Ceiling of a host's own max_connections: requests to one mirror at once "
+        "(the crawl's memory bound is crawler_concurrency x this x crawler_max_repomd_bytes)",
     )
     crawler_protocol: str = setting(
         "auto", help="auto (rsync, else https, else http), rsync, https or http"
@@ -509,6 +528,10 @@ _POSITIVE = (
     "crawler_concurrency",
     "crawler_auto_disable",
     "crawler_max_response_bytes",
+    "crawler_max_repomd_bytes",
+    "crawler_max_timelist_bytes",
+    "crawler_max_listing_bytes",
+    "crawler_host_max_connections",
     "checkin_max_bytes",
     "checkin_max_directories",
 )

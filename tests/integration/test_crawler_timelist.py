@@ -121,9 +121,10 @@ def run(session: Session, settings: Settings, **options: object) -> CrawlSummary
         "max_response_bytes": 1 << 20,
         "log_dir": settings.log_dir,
         "record_propagation": False,
+        "master_prefix": settings.master_prefix,
         **options,
     }
-    return crawl(session, settings, HostSelection(), CrawlOptions(**values))  # type: ignore[arg-type]
+    return crawl(session, HostSelection(), CrawlOptions(**values))  # type: ignore[arg-type]
 
 
 def test_mirror_lists_replace_heads_with_the_same_verdicts(

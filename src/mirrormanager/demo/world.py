@@ -222,7 +222,7 @@ class DemoWorld:
 
     def crawl(self, options: CrawlOptions) -> CrawlSummary:
         """Crawl every demo host, the private one too, as `mirrormanager crawl` would."""
-        return crawl(self.session, self.settings, HostSelection(include_private=True), options)
+        return crawl(self.session, HostSelection(include_private=True), options)
 
     def publish(self) -> PublishResult:
         """Build and publish the mirrorlist snapshot."""
