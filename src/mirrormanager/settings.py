@@ -209,6 +209,18 @@ class Settings:
     checkin_max_bytes: int = setting(
         10 << 20, help="Largest check-in (report_mirror) request accepted"
     )
+    auth_throttle_failures: int = setting(
+        5,
+        help="Failed logins, check-in passwords or API tokens allowed per account, site or "
+        "client address before each further attempt waits (exponential back-off)",
+    )
+    auth_throttle_base_seconds: float = setting(
+        1.0, help="First wait after the allowed failures; it doubles with each further failure"
+    )
+    auth_throttle_max_seconds: float = setting(900.0, help="Longest wait of the back-off")
+    auth_throttle_forget_hours: float = setting(
+        24.0, help="Failure counts without a new failure for this long start again from 0"
+    )
     # --- web UI --------------------------------------------------------------------------
     web_bind: str = setting("127.0.0.1:8000", help="host:port that `serve-web` listens on")
     web_threads: int = setting(8, help="Worker threads of `serve-web` (waitress)")
@@ -475,6 +487,13 @@ _POSITIVE = (
     "crawler_auto_disable",
     "crawler_max_response_bytes",
     "checkin_max_bytes",
+    "auth_throttle_failures",
+)
+_NOT_NEGATIVE = (
+    "file_detail_keep_days",
+    "auth_throttle_base_seconds",
+    "auth_throttle_max_seconds",
+    "auth_throttle_forget_hours",
 )
 
 
@@ -485,7 +504,7 @@ def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
                 f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
                 f"{', '.join(choices)}, got {values[name]!r}"
             )
-    for name in (*_POSITIVE, "file_detail_keep_days"):
+    for name in (*_POSITIVE, *_NOT_NEGATIVE):
         if values[name] < (1 if name in _POSITIVE else 0):
             raise ConfigError(
                 f"setting '{name}' in {sources.get(name, 'defaults')} is out of range: "

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from mirrormanager.db import throttle
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import (
     ApiToken,
@@ -36,6 +37,7 @@ from mirrormanager.web.permissions import (
 )
 from mirrormanager.web.security import hash_api_token
 from mirrormanager.web.validation import mirror_url_problem
+from mirrormanager.web.views import auth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 500
@@ -67,8 +69,16 @@ def token_user() -> None:
     scheme, _, token = header.partition(" ")
     if not token or scheme.lower() != "bearer":
         return
+    keys = [("token-addr", auth.client())]
+    wait = throttle.retry_after(db(), keys)
+    if wait:
+        abort(_throttled(wait))
     row = db().scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token.strip())))
     if row is None or row.revoked_at is not None:
+        # Per address only: an unknown token names no account.
+        settings = current_app.config["MM_SETTINGS"]
+        throttle.record_failure(db(), keys, throttle.ThrottlePolicy.from_settings(settings))
+        db().commit()
         abort(401, "The token is unknown or revoked.")
     user = db().get(User, row.user_id)
     if user is None or not user.active:
@@ -79,6 +89,14 @@ def token_user() -> None:
         row.last_used = now  # at most one write a minute per token
         db().commit()
     g.user = user
+
+
+def _throttled(wait: int) -> Response:
+    response = _error(
+        429, "Too Many Requests", detail=f"Too many bad tokens; try again in {wait} s."
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

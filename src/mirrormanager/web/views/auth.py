@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,8 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from mirrormanager.core.clientaddr import client_address
+from mirrormanager.db import throttle
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import User
 from mirrormanager.errors import InputError
@@ -48,7 +51,8 @@ def tokens() -> EmailTokens:
 
 
 def _safe_next(target: str | None) -> str:
-    if target:
+    # A control character (CR/LF would split the Location header) means "no next".
+    if target and not any(unicodedata.category(c) == "Cc" for c in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
@@ -60,6 +64,13 @@ def _external(endpoint: str, **values: Any) -> str:
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def client() -> str:
+    """The client's address for throttling (X-Forwarded-For only from trusted_proxies)."""
+    return client_address(
+        request.remote_addr, request.headers.get("X-Forwarded-For"), _settings().trusted_proxies
+    )
 
 
 def log_in(user: User) -> None:
@@ -76,13 +87,25 @@ def login() -> Any:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        keys = [("login-user", text(form.username)), ("login-addr", client())]
+        # Refused before any argon2 hash: guessing must not cost the server CPU.
+        wait = throttle.retry_after(db(), keys)
+        if wait:
+            flash(f"Too many failed logins; try again in {wait} s.", "error")
+            page = render_template("auth/login.html", f=form)
+            return page, 429, {"Retry-After": str(wait)}
         user = accounts.find_user(db(), text(form.username))
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, text(form.password))
         if user is None or not ok or not user.active:
+            throttle.record_failure(db(), keys, throttle.ThrottlePolicy.from_settings(_settings()))
+            db().commit()
             flash("Wrong user name or password.", "error")
         elif user.email and not user.email_confirmed and _settings().web_signup:
             flash("Please confirm your e-mail address first; we sent you a link.", "warning")
         else:
+            # Only the account is reset: resetting the address would let anyone with one
+            # valid account keep guessing others' passwords from it.
+            throttle.clear(db(), keys[:1])
             log_in(user)
             db().commit()
             flash(f"Welcome, {user.display_name or user.username}.", "success")
