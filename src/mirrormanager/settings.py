@@ -209,6 +209,9 @@ class Settings:
     checkin_max_bytes: int = setting(
         10 << 20, help="Largest check-in (report_mirror) request accepted"
     )
+    checkin_max_document_bytes: int = setting(
+        64 << 20, help="Largest check-in document after decompression; a bigger one is refused"
+    )
     auth_throttle_failures: int = setting(
         5,
         help="Failed logins, check-in passwords or API tokens allowed per account, site or "
@@ -487,6 +490,7 @@ _POSITIVE = (
     "crawler_auto_disable",
     "crawler_max_response_bytes",
     "checkin_max_bytes",
+    "checkin_max_document_bytes",
     "auth_throttle_failures",
 )
 _NOT_NEGATIVE = (

@@ -31,15 +31,15 @@ def _bind(value: str) -> tuple[str, int]:
 @click.option(
     "--min-interval",
     type=float,
-    default=60.0,
-    show_default=True,
-    help="Seconds a host must wait between two check-ins.",
+    default=None,
+    help="Seconds a host must wait between two check-ins (default: checkin_min_interval).",
 )
-def serve_checkin(bind: str, min_interval: float) -> None:
+def serve_checkin(bind: str, min_interval: float | None) -> None:
     """Serve the report_mirror check-in endpoint (/xmlrpc and /api/checkin)."""
     import uvicorn
 
     from mirrormanager.checkin.app import create_app
+    from mirrormanager.db.throttle import ThrottlePolicy
 
     app = app_context()
     settings = app.settings
@@ -48,7 +48,11 @@ def serve_checkin(bind: str, min_interval: float) -> None:
     asgi = create_app(
         make_session_factory(app.engine),
         max_bytes=settings.checkin_max_bytes,
-        min_interval=min_interval,
+        max_document_bytes=settings.checkin_max_document_bytes,
+        max_directories=settings.checkin_max_directories,
+        min_interval=settings.checkin_min_interval if min_interval is None else min_interval,
+        throttle=ThrottlePolicy.from_settings(settings),
+        trusted_proxies=settings.trusted_proxies,
     )
     uvicorn.run(asgi, host=host, port=port, log_level="warning", proxy_headers=False)
 
