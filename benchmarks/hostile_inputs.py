@@ -5,8 +5,9 @@ Builds the demo (`mirrormanager demo --no-serve`) in a temporary folder, starts
 subprocesses on loopback, then runs each attack and prints, per case: the answer, whether
 it is the wanted one, the time to answer, and the growth of the attacked server's RSS
 (peak during the case, sampled every 10 ms, minus the RSS before). The crawler cases
-start hostile HTTP mirrors in this process (an endless body, a gzip bomb) and run
-`mirrormanager crawl` against them, printing the crawl's own peak RSS.
+start hostile HTTP mirrors in this process (an endless body, a gzip bomb; see
+`hostile_mirrors.py`) and run `mirrormanager crawl` against them, printing the crawl's
+own peak RSS beside that of a crawl with nothing to do.
 
     python benchmarks/hostile_inputs.py [--skip-crawler] [--keep]
 
@@ -17,11 +18,9 @@ its own client address and the login throttle of one case does not spill into th
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import bz2
 import contextlib
-import gzip
 import os
 import pickle
 import re
@@ -40,16 +39,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from hostile_mirrors import crawler_cases  # type: ignore[import-not-found]
 from sqlalchemy import func, select
 
 from mirrormanager.checkin.passwords import hash_site_password
 from mirrormanager.db.models import (
     ApiToken,
-    Category,
     Directory,
     Host,
-    HostCategory,
-    HostCategoryUrl,
     Site,
 )
 from mirrormanager.db.session import make_engine, make_session_factory
@@ -524,117 +521,12 @@ def umdl_case(world: World, anchor: Server) -> None:
 
 
 # --- crawler ----------------------------------------------------------------------------------
-GZIP_BOMB = gzip.compress(b"\0" * (256 << 20), compresslevel=9)
-
-
-async def hostile_mirror(port: int, stop: asyncio.Event) -> None:
-    """/endless/… streams zeros forever; /gzip/… answers a 256 MiB gzip bomb."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(Exception):
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                method, target = head.split(b" ", 2)[:2]
-                if target.startswith(b"/gzip/"):
-                    writer.write(
-                        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Type: text/plain"
-                        b"\r\nContent-Length: %d\r\n\r\n" % len(GZIP_BOMB)
-                    )
-                    if method != b"HEAD":
-                        writer.write(GZIP_BOMB)
-                    await writer.drain()
-                    continue
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
-                if method == b"HEAD":
-                    writer.write(b"Content-Length: 1000000000\r\n\r\n")
-                    await writer.drain()
-                    continue
-                writer.write(b"Transfer-Encoding: chunked\r\n\r\n")
-                chunk = b"0" * 65536
-                while True:  # until the client gives up
-                    writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", port)
-    async with server:
-        await stop.wait()
-
-
-def add_hostile_hosts(world: World, port: int, modes: list[str]) -> int:
-    engine = make_engine(f"sqlite:///{world.work / 'mirrormanager.sqlite'}")
-    session = make_session_factory(engine)()
-    category = session.scalars(select(Category).where(Category.name == "Fedora Linux")).one()
-    top = session.get(Directory, category.topdir_id)
-    assert top is not None
-    tag = time.monotonic_ns()
-    site = Site(name=f"Hostile {tag}")
-    session.add(site)
-    session.flush()
-    first = 0
-    for n, mode in enumerate(modes):
-        host = Host(site_id=site.id, name=f"{mode}{n}.{tag}.hostile.example", country="DE")
-        session.add(host)
-        session.flush()
-        first = first or host.id
-        hc = HostCategory(host_id=host.id, category_id=category.id)
-        session.add(hc)
-        session.flush()
-        url = f"http://127.0.0.1:{port}/{mode}/{tag}-{n}/{top.name}"
-        session.add(HostCategoryUrl(host_category_id=hc.id, url=url))
-    session.commit()
-    session.close()
-    engine.dispose()
-    return first
-
-
-def crawl_case(world: World, port: int, name: str, modes: list[str]) -> None:
-    first = add_hostile_hosts(world, port, modes)
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "mirrormanager",
-            "crawl",
-            "--config",
-            str(world.config),
-            "--startid",
-            str(first),
-            "--timeout-minutes",
-            "1",
-            "--no-propagation",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    peak = usage.ru_maxrss / 1024
-    answer = f"exit {proc.returncode}, crawl peak RSS {peak:.0f} MB"
-    RESULTS.append(Result(name, "crawler", "bounded", answer, True, seconds, peak))
-    print(
-        f"     {'crawler':10} {name:44} {seconds:7.2f}s {peak:7.1f} MB  {answer} (peak, not growth)"
-    )
-
-
-def crawler_cases(world: World) -> None:
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(hostile_mirror(port, stop),), daemon=True
-    )
-    thread.start()
-    time.sleep(0.3)
-    try:
-        crawl_case(world, port, "crawl: one host with an endless body", ["endless"])
-        crawl_case(world, port, "crawl: one host with a 256 MiB gzip bomb", ["gzip"])
-        crawl_case(world, port, "crawl: 32 hostile hosts at once", ["endless", "gzip"] * 16)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
+def crawler_rows(world: World) -> None:
+    for name, seconds, peak, answer in crawler_cases(
+        world.config, world.work / "mirrormanager.sqlite"
+    ):
+        RESULTS.append(Result(name, "crawler", "bounded", answer, True, seconds, peak))
+        print(f"     {'crawler':10} {name:44} {seconds:7.2f}s {peak:7.1f} MB  {answer} (peak)")
 
 
 def main() -> None:
@@ -679,7 +571,7 @@ def main() -> None:
         mirrorlist_cases(mirrorlist, world)
         umdl_case(world, web)
         if not args.skip_crawler:
-            crawler_cases(world)
+            crawler_rows(world)
         failed = [r for r in RESULTS if not r.ok]
         print(f"\n{len(RESULTS) - len(failed)} of {len(RESULTS)} cases answered as wanted")
         for r in failed:
