@@ -1,12 +1,11 @@
 """Hostile mirrors for `hostile_inputs.py`: an endless body and a gzip bomb on loopback,
-and `mirrormanager crawl` run against 1 or 32 of them (its peak RSS from `wait4`)."""
+and `mirrormanager crawl` run against 1 or 32 of them (its peak RSS: VmHWM)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import gzip
-import os
 import socket
 import subprocess
 import sys
@@ -101,8 +100,16 @@ def run_crawl(config: Path, first: int) -> tuple[int, float, float]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), time.perf_counter() - started, usage.ru_maxrss / 1024
+    # VmHWM of the crawl's own address space, read until it exits (wait4's ru_maxrss
+    # would include this process's image, inherited across fork and exec).
+    peak = 0
+    while proc.poll() is None:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        time.sleep(0.01)
+    return proc.returncode, time.perf_counter() - started, peak / 1024
 
 
 def free_port() -> int:
