@@ -100,17 +100,21 @@ def apply_checkin(
     *,
     now: dt.datetime | None = None,
     min_interval: float = 60.0,
-    client: str = "unknown",
+    client: str | None = None,
     policy: ThrottlePolicy | None = None,
 ) -> CheckinResult:
     """Authenticate and apply ``report``; commit, or roll back and raise.
 
-    Failed passwords are counted per site and per ``client`` address (``policy``, default
-    `ThrottlePolicy()`); while either waits, the check-in is refused (429) before any hash.
+    Failed passwords are counted per site and, when the caller knows it, per ``client``
+    address (``policy``, default `ThrottlePolicy()`); while either waits, the check-in is
+    refused (429) before any hash. Without a client address only the site is counted: one
+    shared "unknown" key would let any guesser lock out every check-in.
     """
     now = now or dt.datetime.now(dt.UTC)
     policy = policy or ThrottlePolicy()
-    keys = [("checkin-site", report.site), ("checkin-addr", client)]
+    keys = [("checkin-site", report.site)]
+    if client:
+        keys.append(("checkin-addr", client))
     wait = throttle.retry_after(session, keys, now)
     if wait:
         session.rollback()

@@ -141,3 +141,16 @@ def test_decoding_runs_off_the_event_loop(
     client.post("/api/checkin", json=document())
     assert len(threads) == 3
     assert threading.main_thread().name not in threads
+
+
+def test_without_a_client_address_only_the_site_is_counted(
+    db_session: Session, world: dict[str, Any]
+) -> None:
+    from mirrormanager.checkin.payload import validate
+    from mirrormanager.checkin.service import CheckinRefused, apply_checkin
+
+    report = validate(document(password="guess"))
+    with pytest.raises(CheckinRefused):
+        apply_checkin(db_session, report, policy=POLICY)
+    db_session.expire_all()
+    assert db_session.scalars(select(AuthThrottle.scope)).all() == ["checkin-site"]
