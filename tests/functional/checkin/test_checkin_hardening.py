@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mirrormanager.checkin import app as checkin_app
+from mirrormanager.checkin import handler as checkin_handler
 from mirrormanager.checkin import passwords
 from mirrormanager.checkin.app import create_app
 from mirrormanager.db.models import AuditLog, AuthThrottle
@@ -136,7 +136,7 @@ def test_decoding_runs_off_the_event_loop(
         return wrapper
 
     for name in ("parse_xmlrpc_call", "decode_xmlrpc_argument", "parse_json_document"):
-        monkeypatch.setattr(checkin_app, name, spy(getattr(checkin_app, name)))
+        monkeypatch.setattr(checkin_handler, name, spy(getattr(checkin_handler, name)))
     xmlrpc_call(client, checkin_encode(document()))
     client.post("/api/checkin", json=document())
     assert len(threads) == 3

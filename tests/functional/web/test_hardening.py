@@ -142,3 +142,35 @@ def test_deep_json_to_the_api_is_a_clear_400(
     )
     assert r.status_code == 400
     assert "nested more than" in r.get_json()["detail"]
+
+
+def test_check_ins_on_the_web_app_back_off_too(
+    web_app_factory: Callable[..., Flask], web_world: World, db_session: Session
+) -> None:
+    import base64
+    import bz2
+    import json
+    import xmlrpc.client
+
+    from mirrormanager.checkin.passwords import hash_site_password
+
+    web_world.site_a.password = hash_site_password("s3cret")
+    db_session.commit()
+    document = {
+        "version": 0,
+        "site": {"name": "site-a.example.org", "password": "guess"},
+        "host": {"name": "mirror.site-a.example.org"},
+        "Fedora EPEL": {"dirtree": {"": {}}},
+    }
+    data = base64.urlsafe_b64encode(bz2.compress(json.dumps(document).encode())).decode()
+    call = xmlrpc.client.dumps((data,), "checkin").encode()
+    client = web_app_factory(**THROTTLE).test_client()
+    codes = []
+    for _ in range(4):
+        answer = client.post("/xmlrpc", data=call, content_type="text/xml")
+        try:
+            xmlrpc.client.loads(answer.get_data())
+        except xmlrpc.client.Fault as fault:
+            codes.append(fault.faultCode)
+    assert codes == [403, 403, 403, 429]
+    assert answer.headers["Retry-After"] == "60"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -25,6 +25,7 @@ from mirrormanager.db.models import (
 from mirrormanager.web import audit
 from mirrormanager.web.api_schema import openapi_document
 from mirrormanager.web.forms import HostForm
+from mirrormanager.web.helpers import app_settings, request_client
 from mirrormanager.web.permissions import (
     current_user,
     db,
@@ -37,7 +38,6 @@ from mirrormanager.web.permissions import (
 )
 from mirrormanager.web.security import hash_api_token
 from mirrormanager.web.validation import mirror_url_problem
-from mirrormanager.web.views import auth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 500
@@ -69,15 +69,15 @@ def token_user() -> None:
     scheme, _, token = header.partition(" ")
     if not token or scheme.lower() != "bearer":
         return
-    keys = [("token-addr", auth.client())]
+    keys = [("token-addr", request_client())]
     wait = throttle.retry_after(db(), keys)
     if wait:
         abort(_throttled(wait))
     row = db().scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token.strip())))
     if row is None or row.revoked_at is not None:
         # Per address only: an unknown token names no account.
-        settings = current_app.config["MM_SETTINGS"]
-        throttle.record_failure(db(), keys, throttle.ThrottlePolicy.from_settings(settings))
+        policy = throttle.ThrottlePolicy.from_settings(app_settings())
+        throttle.record_failure(db(), keys, policy)
         db().commit()
         abort(401, "The token is unknown or revoked.")
     user = db().get(User, row.user_id)

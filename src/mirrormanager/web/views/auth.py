@@ -20,14 +20,14 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mirrormanager.core.clientaddr import client_address
 from mirrormanager.db import throttle
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import User
 from mirrormanager.errors import InputError
+from mirrormanager.notify.mail import send_mail
 from mirrormanager.web import accounts, audit, oidc
 from mirrormanager.web.forms import LoginForm, ResetForm, ResetRequestForm, SignupForm, text
-from mirrormanager.web.mail import send_mail
+from mirrormanager.web.helpers import app_settings, request_client
 from mirrormanager.web.permissions import db
 from mirrormanager.web.security import (
     EmailTokens,
@@ -41,12 +41,8 @@ bp = Blueprint("auth", __name__)
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-def _settings() -> Any:
-    return current_app.config["MM_SETTINGS"]
-
-
 def tokens() -> EmailTokens:
-    hours = _settings().web_token_max_age_hours
+    hours = app_settings().web_token_max_age_hours
     return EmailTokens(current_app.config["SECRET_KEY"], hours * 3600)
 
 
@@ -60,17 +56,10 @@ def _safe_next(target: str | None) -> str:
 
 
 def _external(endpoint: str, **values: Any) -> str:
-    base = str(_settings().web_base_url).rstrip("/")
+    base = str(app_settings().web_base_url).rstrip("/")
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
-
-
-def client() -> str:
-    """The client's address for throttling (X-Forwarded-For only from trusted_proxies)."""
-    return client_address(
-        request.remote_addr, request.headers.get("X-Forwarded-For"), _settings().trusted_proxies
-    )
 
 
 def log_in(user: User) -> None:
@@ -87,7 +76,7 @@ def login() -> Any:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        keys = [("login-user", text(form.username)), ("login-addr", client())]
+        keys = [("login-user", text(form.username)), ("login-addr", request_client())]
         # Refused before any argon2 hash: guessing must not cost the server CPU.
         wait = throttle.retry_after(db(), keys)
         if wait:
@@ -97,10 +86,11 @@ def login() -> Any:
         user = accounts.find_user(db(), text(form.username))
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, text(form.password))
         if user is None or not ok or not user.active:
-            throttle.record_failure(db(), keys, throttle.ThrottlePolicy.from_settings(_settings()))
+            policy = throttle.ThrottlePolicy.from_settings(app_settings())
+            throttle.record_failure(db(), keys, policy)
             db().commit()
             flash("Wrong user name or password.", "error")
-        elif user.email and not user.email_confirmed and _settings().web_signup:
+        elif user.email and not user.email_confirmed and app_settings().web_signup:
             flash("Please confirm your e-mail address first; we sent you a link.", "warning")
         else:
             # Only the account is reset: resetting the address would let anyone with one
@@ -122,7 +112,7 @@ def logout() -> Response:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup() -> Any:
-    if not _settings().web_signup:
+    if not app_settings().web_signup:
         abort(404)
     form = SignupForm()
     if form.validate_on_submit():
@@ -140,7 +130,7 @@ def signup() -> Any:
             db().commit()
             link = _external("auth.confirm", token=tokens().make("confirm", {"uid": user.id}))
             send_mail(
-                _settings(),
+                app_settings(),
                 text(form.email),
                 "Confirm your MirrorManager account",
                 f"Open this link to confirm your account {user.username}:\n\n{link}\n",
@@ -174,7 +164,7 @@ def reset_request() -> Any:
                 "reset", {"uid": user.id, "pwf": password_fingerprint(user.password_hash)}
             )
             send_mail(
-                _settings(),
+                app_settings(),
                 text(form.email),
                 "Reset your MirrorManager password",
                 f"Open this link to choose a new password for {user.username}:\n\n"
@@ -209,7 +199,7 @@ def reset(token: str) -> Any:
 
 @bp.get("/login/oidc")
 def oidc_login() -> Any:
-    if not oidc.enabled(_settings()):
+    if not oidc.enabled(app_settings()):
         abort(404)
     session["oidc_next"] = _safe_next(request.args.get("next"))
     try:
@@ -222,7 +212,7 @@ def oidc_login() -> Any:
 
 @bp.get("/login/oidc/callback")
 def oidc_callback() -> Any:
-    settings = _settings()
+    settings = app_settings()
     if not oidc.enabled(settings):
         abort(404)
     try:
