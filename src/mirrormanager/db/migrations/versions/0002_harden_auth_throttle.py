@@ -1,7 +1,7 @@
 """auth_throttle: failed authentications and lock-outs (login, check-in, API tokens)
 
 Revision ID: 0002_harden
-Revises: 0002_mm2compat
+Revises: 0002_filediff
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_harden"
-down_revision = "0002_mm2compat"
+down_revision = "0002_filediff"
 branch_labels = None
 depends_on = None
 
