@@ -249,6 +249,21 @@ class Settings:
     checkin_max_bytes: int = setting(
         10 << 20, help="Largest check-in (report_mirror) request accepted"
     )
+    checkin_max_document_bytes: int = setting(
+        64 << 20, help="Largest check-in document after decompression; a bigger one is refused"
+    )
+    auth_throttle_failures: int = setting(
+        5,
+        help="Failed logins, check-in passwords or API tokens allowed per account, site or "
+        "client address before each further attempt waits (exponential back-off)",
+    )
+    auth_throttle_base_seconds: float = setting(
+        1.0, help="First wait after the allowed failures; it doubles with each further failure"
+    )
+    auth_throttle_max_seconds: float = setting(900.0, help="Longest wait of the back-off")
+    auth_throttle_forget_hours: float = setting(
+        24.0, help="Failure counts without a new failure for this long start again from 0"
+    )
     # --- web UI --------------------------------------------------------------------------
     web_bind: HostPort = setting(
         HostPort("127.0.0.1", 8000), help="host:port `serve-web` listens on"
@@ -534,9 +549,13 @@ _POSITIVE = (
     "crawler_host_max_connections",
     "checkin_max_bytes",
     "checkin_max_directories",
+    "checkin_max_document_bytes",
+    "auth_throttle_failures",
 )
 _NON_NEGATIVE: tuple[str, ...] = ("file_detail_keep_days", "checkin_min_interval")
 _NON_NEGATIVE += ("crawler_log_keep", "crawler_max_differing_files")
+_NON_NEGATIVE += ("auth_throttle_base_seconds", "auth_throttle_max_seconds")
+_NON_NEGATIVE += ("auth_throttle_forget_hours",)
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:

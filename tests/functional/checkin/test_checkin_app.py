@@ -73,7 +73,9 @@ class AppClient:
 @pytest.fixture
 def client(db_session: Session) -> AppClient:
     db_session.close = lambda: None  # type: ignore[method-assign]
-    app = create_app(_Shared(db_session), max_bytes=64 << 10, min_interval=60)
+    app = create_app(
+        _Shared(db_session), max_bytes=64 << 10, max_document_bytes=1 << 20, min_interval=60
+    )
     return AppClient(app)
 
 
