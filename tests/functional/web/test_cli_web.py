@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -105,7 +106,8 @@ def test_serve_web_runs_under_waitress(env: dict[str, str], tmp_path: Path) -> N
     with output.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", code, "--bind", f"127.0.0.1:{port}"],
-            env={**env, "PATH": "/usr/bin:/bin"},
+            # PYTHONPATH kept: the child must import this checkout, not an installed one.
+            env={**env, "PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
