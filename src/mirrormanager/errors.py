@@ -88,6 +88,10 @@ class ManageError(InputError):
         super().__init__(message, hint=hint)
         self.field = field
 
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{self.field}: {text}" if self.field else text
+
 
 class NotFound(ManageError):
     """No such object, or one the caller may not see (so ids of other sites reveal nothing)."""

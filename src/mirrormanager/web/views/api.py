@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import ApiToken, Host, Site, User
-from mirrormanager.manage import access, carried, fields, hosts, items, tokens
+from mirrormanager.manage import access, carried, fields, hosts, present, tokens
 from mirrormanager.web.api_schema import openapi_document
 from mirrormanager.web.permissions import (
     actor,
@@ -117,41 +117,7 @@ def mirrors() -> dict[str, Any]:
 
 
 def _host_json(host: Host, *, public: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": host.id,
-        "site": host.site.name,
-        "name": host.name,
-        "country": host.country,
-        "bandwidth": host.bandwidth_int,
-        "internet2": host.internet2,
-        "last_crawled": host.last_crawled.isoformat() if host.last_crawled else None,
-        "categories": [
-            {
-                "category": hc.category.name,
-                "urls": [u.url for u in hc.urls if not (public and u.private)],
-                **({} if public else {"id": hc.id, "always_up2date": hc.always_up2date}),
-            }
-            for hc in sorted(host.categories, key=lambda hc: hc.category.name)
-        ],
-    }
-    if not public:
-        data.update({name: getattr(host, name) for name in HOST_FIELDS})
-        data["site_id"] = host.site_id
-        data["urls"] = [
-            {"id": u.id, "url": u.url, "private": u.private, "category": hc.category.name}
-            for hc in host.categories
-            for u in hc.urls
-        ]
-        for key in items.KINDS:
-            data[key.replace("-", "_")] = [
-                item_json(key, item) for item in items.items(db(), actor(), host, key)
-            ]
-    return data
-
-
-def item_json(key: str, item: Any) -> dict[str, Any]:
-    kind = items.kind(key)
-    return {"id": item.id, **{name: getattr(item, name) for name in kind.fields}}
+    return present.host_dict(db(), host, public=public)
 
 
 @bp.get("/hosts")

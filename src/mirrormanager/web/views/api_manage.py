@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from mirrormanager.db.models import ApiToken, Host, Site
+from mirrormanager.db.models import Site
 from mirrormanager.errors import Invalid, NotFound
-from mirrormanager.manage import carried, fields, items, sites, tokens
+from mirrormanager.manage import carried, fields, items, present, sites, tokens
 from mirrormanager.web.permissions import (
     actor,
     current_user,
@@ -25,24 +23,13 @@ from mirrormanager.web.permissions import (
     site_for,
     visible_sites,
 )
-from mirrormanager.web.views.api import bp, item_json, payload
+from mirrormanager.web.views.api import bp, payload
 
 SITE_FIELDS = tuple(fields.SITE_FIELDS)
 
 
 def site_json(site: Site) -> dict[str, Any]:
-    data: dict[str, Any] = {name: getattr(site, name) for name in SITE_FIELDS if name != "password"}
-    data.update(
-        id=site.id,
-        has_password=bool(site.password),
-        created_by=site.created_by,
-        hosts=[
-            {"id": h.id, "name": h.name}
-            for h in db().scalars(select(Host).where(Host.site_id == site.id).order_by(Host.name))
-        ],
-        admins=[user.username for _link, user in sites.site_admins(db(), actor(), site)],
-    )
-    return data
+    return present.site_dict(db(), site)
 
 
 def _me() -> Any:
@@ -170,7 +157,7 @@ def delete_category(hc_id: int) -> Any:
 def list_items(host_id: int, key: str) -> dict[str, Any]:
     host = host_for(host_id)
     found = items.items(db(), actor(), host, key)
-    return {"items": [item_json(key, item) for item in found]}
+    return {"items": [present.item_dict(key, item) for item in found]}
 
 
 @bp.post(
@@ -181,7 +168,7 @@ def add_item(host_id: int, key: str) -> Any:
     host = host_for(host_id)
     item = items.add_item(db(), actor(), host, key, payload(items.kind(key).fields))
     db().commit()
-    return item_json(key, item), 201
+    return present.item_dict(key, item), 201
 
 
 @bp.delete(
@@ -197,24 +184,10 @@ def delete_item(host_id: int, key: str, item_id: int) -> Any:
 
 
 # --- the caller's API tokens (a token makes tokens for its own user only) ------------------
-def _token_json(row: ApiToken) -> dict[str, Any]:
-    def when(value: Any) -> str | None:
-        return value.isoformat() if value else None
-
-    return {
-        "id": row.id,
-        "name": row.name,
-        "created_at": when(row.created_at),
-        "last_used": when(row.last_used),
-        "expires_at": when(row.expires_at),
-        "revoked_at": when(row.revoked_at),
-    }
-
-
 @bp.get("/tokens")
 @login_required
 def list_tokens() -> dict[str, Any]:
-    return {"tokens": [_token_json(t) for t in tokens.list_tokens(db(), actor(), _me())]}
+    return {"tokens": [present.token_dict(t) for t in tokens.list_tokens(db(), actor(), _me())]}
 
 
 @bp.post("/tokens")
@@ -225,7 +198,7 @@ def create_token() -> Any:
         db(), actor(), _me(), data.get("name", ""), expires_days=data.get("expires_days")
     )
     db().commit()
-    return {**_token_json(row), "token": secret}, 201
+    return {**present.token_dict(row), "token": secret}, 201
 
 
 @bp.delete("/tokens/<int:token_id>")

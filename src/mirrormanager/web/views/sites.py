@@ -167,7 +167,7 @@ def remove_admin(site_id: int, link_id: int) -> Any:
     try:
         name = service.remove_site_admin(db(), actor(), site, link)
     except ManageError as exc:
-        flash(str(exc), "error")
+        flash(exc.message + (f" ({exc.hint})." if exc.hint else ""), "error")
         return redirect(url_for("sites.show", site_id=site.id))
     db().commit()
     flash(f"{name} is no longer an admin of {site.name}.", "success")
