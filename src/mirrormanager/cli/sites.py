@@ -190,4 +190,5 @@ def import_(path: Path, dry_run: bool, as_user: str | None) -> None:
     prefix = "would " if dry_run else ""
     for line in changes:
         click.echo(prefix + line)
-    click.echo(f"{len(changes)} changes{' (dry run: nothing written)' if dry_run else ''}")
+    plural = "" if len(changes) == 1 else "s"
+    click.echo(f"{len(changes)} change{plural}{' (dry run: nothing written)' if dry_run else ''}")

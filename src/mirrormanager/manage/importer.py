@@ -61,7 +61,8 @@ def load(path: Path) -> dict[str, Any]:
             raise FormatError(f"{path}: use a .toml or .json file")
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path} does not parse: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(_list(data, "site", "sites"), list):
+    sites_ = data.get("site", data.get("sites")) if isinstance(data, dict) else None
+    if not isinstance(sites_, list):
         raise FormatError(f"{path}: expected a list of sites under 'site'")
     return data
 
@@ -82,7 +83,8 @@ def _where(place: str) -> Iterator[None]:
     try:
         yield
     except ManageError as exc:
-        raise type(exc)(f"{place}: {exc.message}", field=exc.field, hint=exc.hint) from exc
+        field = f"{exc.field}: " if exc.field else ""
+        raise type(exc)(f"{place}: {field}{exc.message}", hint=exc.hint) from exc
 
 
 def apply(session: Session, actor: Actor, document: dict[str, Any]) -> list[str]:
