@@ -61,10 +61,9 @@ def load(path: Path) -> dict[str, Any]:
             raise FormatError(f"{path}: use a .toml or .json file")
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path} does not parse: {exc}") from exc
-    sites_ = data.get("site", data.get("sites")) if isinstance(data, dict) else None
-    if not isinstance(sites_, list):
+    if not isinstance(data, dict) or not isinstance(data.get("site", data.get("sites")), list):
         raise FormatError(f"{path}: expected a list of sites under 'site'")
-    return data
+    return {str(k): v for k, v in data.items()}
 
 
 def _list(data: dict[str, Any], *names: str) -> list[Any]:
