@@ -134,12 +134,18 @@ def clean_value(name: str, spec: Field, value: Any) -> Any:
     if numeric and (
         (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high)
     ):
-        raise Invalid(f"{name} must be between {spec.low:g} and {spec.high:g}.", field=name)
+        raise Invalid(f"{name} must be between {_num(spec.low)} and {_num(spec.high)}.", field=name)
     if spec.check is not None:
         problem = spec.check(value)
         if problem:
             raise Invalid(problem, field=name)
     return value
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "…"
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _typed(name: str, spec: Field, value: Any) -> Any:

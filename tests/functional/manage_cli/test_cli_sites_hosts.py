@@ -225,3 +225,26 @@ def test_tokens(mm: Mm, cli_db: CliDb) -> None:
 def test_as_unknown_user_is_refused(mm: Mm) -> None:
     r = mm("site", "list", "--as", "nobody")
     assert r.code == 7 and "no active user named 'nobody'" in r.err
+
+
+def test_host_state_stale_when_the_crawler_found_old_content(mm: Mm, cli_db: CliDb) -> None:
+    with cli_db.session() as s:
+        host = s.scalars(select(m.Host).where(m.Host.name == "mirror.site-b.example.org")).one()
+        category = s.scalars(select(m.Category).where(m.Category.name == "Fedora EPEL")).one()
+        hc = m.HostCategory(host_id=host.id, category_id=category.id)
+        s.add(hc)
+        s.flush()
+        s.add(
+            m.HostCategoryDir(
+                host_category_id=hc.id, directory_id=category.topdir_id, path="", up2date=False
+            )
+        )
+        s.commit()
+    stale = json.loads(mm("host", "list", "--state", "stale", "--json").out)
+    assert [h["name"] for h in stale] == ["mirror.site-b.example.org"]
+    active = json.loads(mm("host", "list", "--state", "active", "--json").out)
+    assert [h["name"] for h in active] == ["mirror.site-a.example.org"]
+    assert (
+        json.loads(mm("host", "show", "mirror.site-b.example.org", "--json").out)["state"]
+        == "stale"
+    )
