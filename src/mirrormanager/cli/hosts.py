@@ -207,7 +207,7 @@ def category_set(
     with acting(as_user) as (session, actor):
         found = access.host(session, actor, host_name)
         cat = carried.category(session, actor, category_name)
-        hc = carried.carried_or_404(session, actor, found, cat)
+        hc = carried.carried_or_404(session, found, cat)
         carried.set_category(session, actor, hc, always_up2date=always_up2date)
     click.echo(f"{category_name} on {host_name}: always_up2date={always_up2date}")
 
@@ -221,7 +221,7 @@ def category_remove(host_name: str, category_name: str, as_user: str | None) -> 
     with acting(as_user) as (session, actor):
         found = access.host(session, actor, host_name)
         cat = carried.category(session, actor, category_name)
-        carried.remove_category(session, actor, carried.carried_or_404(session, actor, found, cat))
+        carried.remove_category(session, actor, carried.carried_or_404(session, found, cat))
     click.echo(f"{host_name} no longer carries {category_name}")
 
 

@@ -9,7 +9,7 @@ needs an admin.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -131,8 +131,3 @@ def host_item(
         raise NotFound(f"no {model.__name__} with id {item_id} on this host")
     host(session, actor, owner)
     return item
-
-
-def is_mine(actor: Actor, obj: Any) -> bool:
-    """True when `obj` (anything with a user_id) belongs to the actor."""
-    return actor.user_id is not None and getattr(obj, "user_id", None) == actor.user_id

@@ -33,7 +33,7 @@ def carried(session: Session, host: Host, cat: Category) -> HostCategory | None:
     )
 
 
-def carried_or_404(session: Session, actor: Actor, host: Host, cat: Category) -> HostCategory:
+def carried_or_404(session: Session, host: Host, cat: Category) -> HostCategory:
     hc = carried(session, host, cat)
     if hc is None:
         raise NotFound(f"{host.name} does not carry {cat.name}", field="category")
@@ -91,11 +91,9 @@ def remove_category(session: Session, actor: Actor, hc: HostCategory) -> None:
     session.flush()
 
 
-def url_problem(session: Session, cat: Category, url: str) -> str | None:
-    problem = validation.mirror_url_problem(url, cat.topdir.name if cat.topdir else None)
-    if problem:
-        return problem
-    return None
+def url_problem(cat: Category, url: str) -> str | None:
+    """What is wrong with `url` as a URL of `cat` (web.validation's rule), or None."""
+    return validation.mirror_url_problem(url, cat.topdir.name if cat.topdir else None)
 
 
 def add_url(
@@ -109,7 +107,7 @@ def add_url(
     if not isinstance(private, bool):
         raise Invalid("private must be true or false.", field="private")
     url = lookup_text("url", url.strip())
-    problem = url_problem(session, cat, url)
+    problem = url_problem(cat, url)
     if problem:
         raise Invalid(problem, field="url")
     if session.scalar(select(HostCategoryUrl.id).where(HostCategoryUrl.url == url)) is not None:

@@ -150,7 +150,7 @@ def test_integrity_race_answers_409(
     from mirrormanager.manage import carried
 
     token = _token(db_session, web_world.alice)
-    monkeypatch.setattr(carried, "url_problem", lambda session, cat, url: None)
+    monkeypatch.setattr(carried, "url_problem", lambda cat, url: None)
     monkeypatch.setattr(carried, "select", _no_duplicate_select(carried.select))
     r = web_app.test_client().post(
         f"/api/v1/hosts/{web_world.host_a.id}/urls",
