@@ -189,7 +189,12 @@ def oidc_login() -> Any:
     if not oidc.enabled(_settings()):
         abort(404)
     session["oidc_next"] = _safe_next(request.args.get("next"))
-    return oidc.authorize_redirect(_external("auth.oidc_callback"))
+    try:
+        return oidc.authorize_redirect(_external("auth.oidc_callback"))
+    except Exception as exc:  # discovery failed: the provider is down or misconfigured
+        current_app.logger.warning("OIDC provider unreachable: %s", exc)
+        flash("The identity provider cannot be reached; try again later.", "error")
+        return redirect(url_for("auth.login"))
 
 
 @bp.get("/login/oidc/callback")
