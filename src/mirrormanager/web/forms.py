@@ -116,6 +116,9 @@ class ProfileForm(BaseForm):
 
 class ApiTokenForm(BaseForm):
     name = StringField("Token name", [DataRequired(), Length(max=100)])
+    expires_days = IntegerField(
+        "Expires after (days; empty: until revoked)", [Optional(), NumberRange(1, 3650)]
+    )
 
 
 class ConfirmForm(BaseForm):

@@ -200,3 +200,17 @@ def test_expired_token_is_refused(api: Any, web_world: World, db_session: Sessio
     assert r.status_code == 401 and "expired" in r.get_json()["detail"]
     future = _token(db_session, web_world.alice, expires_at=past + dt.timedelta(days=30))
     assert api.get("/api/v1/hosts", headers=future).status_code == 200
+
+
+def test_token_with_expiry_from_the_account_page(
+    web_client: Any, web_world: World, db_session: Session
+) -> None:
+    client = web_client(web_world.alice)
+    page = client.post("/account/tokens", {"token-name": "ci", "token-expires_days": "30"})
+    assert "mmt_" in page.get_data(as_text=True)
+    row = db_session.scalars(select(m.ApiToken).where(m.ApiToken.name == "ci")).one()
+    assert row.expires_at is not None
+    assert "active until" in client.get("/account/").get_data(as_text=True)
+    r = client.post("/account/tokens", {"token-name": "x", "token-expires_days": "0"})
+    assert r.status_code == 302
+    assert db_session.scalar(select(m.ApiToken).where(m.ApiToken.name == "x")) is None

@@ -81,9 +81,11 @@ def create_token() -> Any:
     user = _me()
     form = ApiTokenForm(prefix="token")
     if not form.validate_on_submit():
-        flash("Give the token a name.", "error")
+        flash("Give the token a name (and, to make it expire, 1 to 3650 days).", "error")
         return redirect(url_for("account.profile"))
-    token, row = tokens.create_token(db(), actor(), user, text(form.name))
+    token, row = tokens.create_token(
+        db(), actor(), user, text(form.name), expires_days=form.expires_days.data
+    )
     db().commit()
     return render_template("account/token_created.html", token=token, row=row)
 
