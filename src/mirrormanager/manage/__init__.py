@@ -10,4 +10,8 @@ this package. Each takes a SQLAlchemy Session, the acting `Actor` and typed inpu
    Conflict) naming the field at fault.
 The caller commits (one transaction per request or command). The HTML views, the JSON API
 and the CLI are thin callers.
+
+The package loads no web framework (a test checks), so the CLI does not need Flask. It
+uses the pure helpers that still live in `web/` (`validation`, `accounts`, `security`);
+they move here once the parallel changes to them have landed.
 """
