@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,13 @@ def site() -> None:
     """Create, list, change and delete sites; their admins; bulk import."""
 
 
+def _password(option: str | None, from_stdin: bool) -> str | None:
+    """--password, or one line of stdin (keeps it out of `ps` and shell history)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return option
+
+
 def _site_values(**options: Any) -> dict[str, Any]:
     return {name: value for name, value in options.items() if value is not None}
 
@@ -27,6 +35,7 @@ def _site_values(**options: Any) -> dict[str, Any]:
 @click.option("--org-url", default=None, help="The organisation's web page (http/https).")
 @click.option("--private", is_flag=True, default=None, help="Keep the site out of public lists.")
 @click.option("--password", default=None, help="Check-in password for report_mirror (8+ chars).")
+@click.option("--password-stdin", is_flag=True, help="Read the check-in password from stdin.")
 @click.option(
     "--admin", "admins", multiple=True, metavar="USER", help="Make USER a site admin (repeatable)."
 )
@@ -36,6 +45,7 @@ def add(
     org_url: str | None,
     private: bool | None,
     password: str | None,
+    password_stdin: bool,
     admins: tuple[str, ...],
     comments: str | None,
     as_user: str | None,
@@ -45,7 +55,7 @@ def add(
         name=name,
         org_url=org_url,
         private=private,
-        password=password,
+        password=_password(password, password_stdin),
         downstream_comments=comments,
     )
     with acting(as_user) as (session, actor):
@@ -99,6 +109,7 @@ def _site_text(data: dict[str, Any]) -> str:
 @click.option("--org-url", default=None, help="The organisation's web page ('' clears it).")
 @click.option("--private/--public", default=None, help="Keep out of / show in public lists.")
 @click.option("--password", default=None, help="A new check-in password (8+ chars).")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
 @click.option("--active/--inactive", "user_active", default=None, help="The site admins' switch.")
 @click.option(
     "--enabled/--disabled", "admin_active", default=None, help="The mirror admins' switch (admins)."
@@ -111,6 +122,7 @@ def edit(
     org_url: str | None,
     private: bool | None,
     password: str | None,
+    password_stdin: bool,
     user_active: bool | None,
     admin_active: bool | None,
     comments: str | None,
@@ -122,7 +134,7 @@ def edit(
         name=new_name,
         org_url=org_url,
         private=private,
-        password=password,
+        password=_password(password, password_stdin),
         user_active=user_active,
         admin_active=admin_active,
         downstream_comments=comments,

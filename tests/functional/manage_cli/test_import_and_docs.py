@@ -15,6 +15,7 @@ import click
 import pytest
 from sqlalchemy import func, select
 
+from mirrormanager.checkin.passwords import verify_site_password
 from mirrormanager.cli.main import cli
 from mirrormanager.db import models as m
 from tests.functional.manage_cli.conftest import ADMIN_GROUP, CliDb, Run
@@ -168,6 +169,7 @@ def test_docs_registration_script_runs_verbatim(cli_db: CliDb, tmp_path: Path) -
         assert s.scalar(select(m.HostNetblock.netblock)) == "192.0.2.0/24"
         audit = set(s.scalars(select(m.AuditLog.username)))
         assert "system" in audit
+        assert verify_site_password(site.password, "check-in secret")
 
 
 def _commands(
