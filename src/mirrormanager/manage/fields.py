@@ -110,6 +110,9 @@ SITE_DEFAULTS: dict[str, Any] = {
 def clean_value(name: str, spec: Field, value: Any) -> Any:
     """`value` checked and normalised (stripped, upper-cased, '' → None) or Invalid."""
     if isinstance(value, str):
+        # The length limit holds for what was sent (as the API document says), not only
+        # for what is left after stripping.
+        _max_length(name, spec, value)
         value = value.strip()
         if spec.upper:
             value = value.upper()
@@ -126,8 +129,7 @@ def clean_value(name: str, spec: Field, value: Any) -> Any:
         if value == "":
             raise Invalid(f"{name} is required.", field=name)
         lookup_text(name, value)
-        if spec.max_length is not None and len(value) > spec.max_length:
-            raise Invalid(f"{name} is longer than {spec.max_length} characters.", field=name)
+        _max_length(name, spec, value)
         if spec.min_length is not None and len(value) < spec.min_length:
             raise Invalid(f"{name} needs at least {spec.min_length} characters.", field=name)
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
@@ -140,6 +142,11 @@ def clean_value(name: str, spec: Field, value: Any) -> Any:
         if problem:
             raise Invalid(problem, field=name)
     return value
+
+
+def _max_length(name: str, spec: Field, value: str) -> None:
+    if spec.max_length is not None and len(value) > spec.max_length:
+        raise Invalid(f"{name} is longer than {spec.max_length} characters.", field=name)
 
 
 def _num(value: float | None) -> str:

@@ -75,7 +75,9 @@ HOST_INPUT = {
     "additionalProperties": False,
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 255},
-        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        # Checked by the server (surrounding blanks are stripped, letters upper-cased), so
+        # the document states no pattern that a padded " de" would violate.
+        "country": {"type": "string", "description": "two-letter ISO code, e.g. DE"},
         "bandwidth_int": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
         "max_connections": {"type": "integer", "minimum": 1, "maximum": 1000},
         "private": _BOOL,
@@ -98,7 +100,11 @@ SITE_INPUT = {
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "org_url": {"type": ["string", "null"], "maxLength": 1024},
-        "password": {"type": ["string", "null"], "minLength": 8, "maxLength": 255},
+        "password": {
+            "type": ["string", "null"],
+            "maxLength": 255,
+            "description": "check-in password, 8+ characters; empty or null keeps the old one",
+        },
         "private": _BOOL,
         "user_active": _BOOL,
         "admin_active": {**_BOOL, "description": "admins only; default true"},

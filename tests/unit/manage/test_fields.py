@@ -46,6 +46,7 @@ def test_normalises_like_the_web_form() -> None:
         ({"asn": 2**32}, "asn", "AS number"),
         ({"robot_email": "nobody"}, "robot_email", "e-mail"),
         ({"comment": "x\x00y"}, "comment", "NUL"),
+        ({"name": " " * 250 + "a.example.org"}, "name", "longer than 255"),
         ({"latitude": 91}, "latitude", "between -90 and 90"),
         ({"bogus": 1}, "bogus", "unknown field"),
     ],
