@@ -90,6 +90,13 @@ def test_new_host_is_enabled_for_admins_too(
     assert api.delete(f"/api/v1/hosts/{host['id']}", headers=root).status_code == 204
     alice = _token(db_session, web_world.alice)
     assert api.delete(f"/api/v1/hosts/{web_world.host_b.id}", headers=alice).status_code == 404
+    # /hosts?site_id= filters; another site's id gives nothing; unknown parameters are refused
+    mine = api.get(f"/api/v1/hosts?site_id={web_world.site_a.id}", headers=alice).get_json()
+    assert [h["name"] for h in mine["hosts"]] == ["mirror.site-a.example.org"]
+    other = api.get(f"/api/v1/hosts?site_id={web_world.site_b.id}", headers=alice).get_json()
+    assert other["hosts"] == []
+    assert api.get("/api/v1/hosts?site=1", headers=alice).status_code == 400
+    assert api.get("/api/v1/hosts?site_id=x", headers=alice).status_code == 400
 
 
 def test_categories_carried(api: Any, web_world: World, db_session: Session) -> None:

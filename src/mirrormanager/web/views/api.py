@@ -123,9 +123,11 @@ def _host_json(host: Host, *, public: bool) -> dict[str, Any]:
 @bp.get("/hosts")
 @login_required
 def my_hosts() -> dict[str, Any]:
+    unknown = sorted(set(request.args) - {"site_id"})
+    if unknown:
+        abort(400, f"Unknown query parameters: {', '.join(unknown)}")
     stmt = access.visible_hosts(actor()).order_by(Host.name)
-    site_id = request.args.get("site_id", "")
-    if site_id:
+    if "site_id" in request.args:
         stmt = stmt.where(Host.site_id == _int_arg("site_id", 0, 1, access.MAX_ID))
     return {"hosts": [_host_json(h, public=False) for h in db().scalars(stmt)]}
 
