@@ -1,8 +1,10 @@
-"""report_mirror (the client) against the check-in endpoint served by a real uvicorn on
-loopback, writing to a real database file."""
+"""report_mirror (the client) against the check-in endpoint served for real on loopback,
+writing to a real database file: by `serve-checkin` (uvicorn) and by `serve-web` (waitress),
+whose /xmlrpc is where MirrorManager2's deployed report_mirror.conf files point."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -12,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+import waitress
 from click.testing import CliRunner
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from mirrormanager.checkin.app import create_app
 from mirrormanager.checkin.passwords import hash_site_password
@@ -24,7 +27,8 @@ from mirrormanager.db.session import make_engine, make_session_factory
 from mirrormanager.demo_tree import build_demo_tree
 from mirrormanager.errors import MirrorManagerError
 from mirrormanager.scanner.service import ScanOptions, scan
-from mirrormanager.settings import load_settings
+from mirrormanager.settings import Settings, load_settings
+from mirrormanager.web.app import create_app as create_web_app
 from tests.integration.mirror_servers import free_port, wait_for_port
 
 
@@ -36,8 +40,42 @@ class Setup:
     host_id: int
 
 
-@pytest.fixture
-def setup(tmp_path: Path, file_db: str) -> Iterator[Setup]:
+@contextlib.contextmanager
+def _serve_checkin(factory: sessionmaker[Session], port: int) -> Iterator[None]:
+    """`serve-checkin`: the Starlette app under uvicorn."""
+    config = uvicorn.Config(
+        create_app(factory, min_interval=0), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextlib.contextmanager
+def _serve_web(factory: sessionmaker[Session], port: int, data: Path) -> Iterator[None]:
+    """`serve-web`: the whole web application under waitress, where MirrorManager2's
+    report_mirror.conf files point (``https://admin…/mirrormanager/xmlrpc``)."""
+    settings = Settings(data_dir=data, secret_key="test", checkin_min_interval=0)
+    app = create_web_app(settings, session_factory=factory)
+    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    try:
+        yield
+    finally:
+        server.close()
+        thread.join(10)
+
+
+@pytest.fixture(params=["serve-checkin", "serve-web"])
+def setup(request: pytest.FixtureRequest, tmp_path: Path, file_db: str) -> Iterator[Setup]:
     master = tmp_path / "master"
     build_demo_tree(master)
     mirror = tmp_path / "mirror"
@@ -53,18 +91,14 @@ def setup(tmp_path: Path, file_db: str) -> Iterator[Setup]:
     session.add_all([site, host, HostCategory(host=host, category=category)])
     session.commit()
     port = free_port()
-    config = uvicorn.Config(
-        create_app(factory, min_interval=0), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
+    if request.param == "serve-web":
+        serving = _serve_web(factory, port, tmp_path)
+    else:
+        serving = _serve_checkin(factory, port)
     try:
-        yield Setup(f"http://127.0.0.1:{port}", mirror / "epel", session, host.id)
+        with serving:
+            yield Setup(f"http://127.0.0.1:{port}", mirror / "epel", session, host.id)
     finally:
-        server.should_exit = True
-        thread.join(10)
         session.close()
         engine.dispose()
 

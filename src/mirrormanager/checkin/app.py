@@ -7,17 +7,14 @@
   matching HTTP status (200, 400, 403, 413, 429).
 * ``GET /-/health``.
 
-The request body is read up to ``max_bytes`` (``checkin_max_bytes``) and no further.
+The request body is read up to ``max_bytes`` (``checkin_max_bytes``) and no further. The
+protocol itself lives in `checkin/handler.py`, shared with `serve-web`'s ``/xmlrpc``.
 """
 
 from __future__ import annotations
 
-import xmlrpc.client
 from collections.abc import Callable
-from typing import Any
 
-import defusedxml.ElementTree as SafeET
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -25,20 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mirrormanager.checkin.payload import (
-    MAX_DIRECTORIES,
-    PayloadTooLarge,
-    decode_xmlrpc_argument,
-    parse_json_document,
-    validate,
-)
-from mirrormanager.checkin.service import CheckinRefused, apply_checkin
-from mirrormanager.errors import FormatError
-from mirrormanager.logging import get_logger
+from mirrormanager.checkin.handler import Answer, CheckinHandler, parse_xmlrpc_call
+from mirrormanager.checkin.payload import MAX_DIRECTORIES
 
-log = get_logger(__name__)
 XMLRPC_PATH = "/xmlrpc"
 JSON_PATH = "/api/checkin"
+
+__all__ = ["JSON_PATH", "XMLRPC_PATH", "create_app", "parse_xmlrpc_call"]
 
 
 class _BodyTooLarge(Exception):
@@ -59,20 +49,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_xmlrpc_call(body: bytes) -> tuple[str, list[str]]:
-    """methodName and string params of a methodCall; DTDs and entities are refused."""
-    try:
-        root = SafeET.fromstring(body, forbid_dtd=True)
-    except Exception as exc:  # defusedxml raises several unrelated exception types
-        raise FormatError(f"not an XML-RPC call: {type(exc).__name__}") from None
-    if root.tag != "methodCall":
-        raise FormatError("not an XML-RPC call")
-    method = (root.findtext("methodName") or "").strip()
-    params = []
-    for value in root.iterfind("params/param/value"):
-        string = value.find("string")
-        params.append(string.text or "" if string is not None else (value.text or ""))
-    return method, params
+def _response(answer: Answer) -> Response:
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
 
 def create_app(
@@ -83,64 +61,26 @@ def create_app(
     min_interval: float = 60.0,
 ) -> Starlette:
     """The ASGI app; ``session_factory`` gives a new session per request."""
-    max_decompressed = max(max_bytes * 8, 1 << 20)
-
-    def process(document: dict[str, Any]) -> str:
-        report = validate(document, max_directories=max_directories)
-        session = session_factory()
-        try:
-            result = apply_checkin(session, report, min_interval=min_interval)
-        finally:
-            session.close()
-        log.info("check-in", site=report.site, host=report.host, host_id=result.host_id)
-        return result.message()
-
-    async def handle(document_of: Callable[[], dict[str, Any]]) -> tuple[int, str]:
-        try:
-            document = document_of()
-            return 200, await run_in_threadpool(process, document)
-        except PayloadTooLarge as exc:
-            return 413, exc.message
-        except FormatError as exc:
-            return 400, exc.message
-        except CheckinRefused as exc:
-            log.warning("check-in refused", reason=exc.message)
-            return exc.status, exc.message
-        except SQLAlchemyError as exc:
-            log.error("check-in failed", error=str(exc))
-            return 503, "error checking in: database unavailable"
+    handler = CheckinHandler(
+        session_factory,
+        max_bytes=max_bytes,
+        max_directories=max_directories,
+        min_interval=min_interval,
+    )
 
     async def xmlrpc_endpoint(request: Request) -> Response:
         try:
             body = await _read_body(request, max_bytes)
         except _BodyTooLarge:
-            return Response(f"request larger than {max_bytes} bytes", status_code=413)
-        try:
-            method, params = parse_xmlrpc_call(body)
-        except FormatError as exc:
-            return Response(exc.message, status_code=400)
-        if method != "checkin" or len(params) != 1:
-            status, message = 400, f"unknown method {method!r}; only checkin(data) exists"
-        else:
-            status, message = await handle(
-                lambda: decode_xmlrpc_argument(params[0], max_decompressed=max_decompressed)
-            )
-        if status == 200:
-            payload = xmlrpc.client.dumps((message,), methodresponse=True)
-        else:
-            payload = xmlrpc.client.dumps(xmlrpc.client.Fault(status, message))
-        return Response(payload, media_type="text/xml")
+            return Response(handler.too_large(), status_code=413)
+        return _response(await run_in_threadpool(handler.xmlrpc, body))
 
     async def json_checkin(request: Request) -> Response:
         try:
             body = await _read_body(request, max_bytes)
         except _BodyTooLarge:
-            return JSONResponse(
-                {"ok": False, "error": f"request larger than {max_bytes} bytes"}, 413
-            )
-        status, message = await handle(lambda: parse_json_document(body))
-        key = "message" if status == 200 else "error"
-        return JSONResponse({"ok": status == 200, key: message}, status)
+            return _response(handler.json_too_large())
+        return _response(await run_in_threadpool(handler.json, body))
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
+import click
+
 from mirrormanager.cli.checkin import report_mirror_command as _report_mirror
 from mirrormanager.cli.context import run_cli
 from mirrormanager.cli.crawl import crawl_command as _crawl
+from mirrormanager.cli.crawl_mm2 import mm2_crawler, pick_command
 from mirrormanager.cli.maintenance import (
     emergency_expire_repo_command,
     move_devel_to_release_command,
@@ -23,7 +28,15 @@ def update_mirrorlist_server() -> None:
 
 
 def crawler() -> None:
-    run_cli(_crawl, "mm2_crawler")
+    """Both shapes: MirrorManager2's group (`mm2_crawler [OPTIONS] crawl`) and the flat one;
+    `mm2_crawler --help` shows both."""
+    args = sys.argv[1:]
+    if args in (["--help"], ["-h"]):
+        for shape in (_crawl, mm2_crawler):
+            shape.main(args=["--help"], prog_name="mm2_crawler", standalone_mode=False)
+            click.echo()
+        sys.exit(0)
+    run_cli(pick_command(args), "mm2_crawler")
 
 
 def move_devel_to_release() -> None:

@@ -48,6 +48,8 @@ class HostSelection:
     include_private: bool = False
     categories: tuple[str, ...] = ()
     embargoed_countries: tuple[str, ...] = ()
+    include_disabled: bool = False  # mm2_crawler --include-disabled: user-disabled hosts too
+    ids: tuple[int, ...] | None = None  # only these hosts (mm2_crawler --fraction/--continent)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -86,9 +88,10 @@ def select_hosts(session: Session, selection: HostSelection) -> list[Host]:
             Host.admin_active,
             Site.admin_active,
             Site.user_active,
-            or_(Host.user_active, Host.disabled_by_crawler),
         )
     )
+    if not selection.include_disabled:
+        stmt = stmt.where(or_(Host.user_active, Host.disabled_by_crawler))
     if not selection.include_private:
         stmt = stmt.where(Host.private == false(), Site.private == false())
     if selection.embargoed_countries:
@@ -102,6 +105,8 @@ def select_hosts(session: Session, selection: HostSelection) -> list[Host]:
         stmt = stmt.where(Host.id % n == k - 1)
     if selection.names:
         stmt = stmt.where(Host.name.in_(selection.names))
+    if selection.ids is not None:
+        stmt = stmt.where(Host.id.in_(selection.ids))
     stmt = stmt.order_by(Host.last_crawl_duration.desc().nulls_first(), Host.id)
     return list(session.scalars(stmt))
 

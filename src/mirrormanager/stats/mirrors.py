@@ -51,11 +51,13 @@ class Selection:
     product: str | None = None
     version: str | None = None
     arch: str | None = None
+    country: str | None = None  # ISO code, upper case: MirrorManager2's ?country=CC
 
     @property
     def label(self) -> str:
         parts = [p for p in (self.product, self.version, self.arch) if p]
-        return " ".join(parts) if parts else "all products"
+        label = " ".join(parts) if parts else "all products"
+        return f"{label} in {self.country}" if self.country else label
 
 
 @dataclass(slots=True)
@@ -145,13 +147,14 @@ def public_mirrors(session: Session, selection: Selection = Selection()) -> list
         category_filter.append(
             Category.id.in_(_selected_repositories(select(Repository.category_id), selection))
         )
+    host_filter = [func.upper(Host.country) == selection.country] if selection.country else []
     carried = session.execute(
         select(Host, Site.name, Site.org_url, HostCategory.id, Category.name)
         .join(Site, Host.site_id == Site.id)
         .join(HostCategory, HostCategory.host_id == Host.id)
         .join(Category, HostCategory.category_id == Category.id)
         .join(Product, Category.product_id == Product.id)
-        .where(active, *category_filter)
+        .where(active, *category_filter, *host_filter)
         .order_by(Host.id)
     ).all()
     rows: dict[int, MirrorRow] = {}

@@ -104,6 +104,12 @@ def _register_blueprints(app: Flask) -> None:
     del api_manage  # imported for its routes on api.bp
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
+    from mirrormanager.web.compat import views as compat
+
+    app.register_blueprint(compat.bp)
+    # report_mirror sends no cookie; the site password authenticates a check-in.
+    csrf.exempt(compat.xmlrpc)
+    csrf.exempt(compat.json_checkin)
 
     @app.get("/")
     def root() -> Any:

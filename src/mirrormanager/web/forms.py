@@ -121,10 +121,6 @@ class ApiTokenForm(BaseForm):
     )
 
 
-class ConfirmForm(BaseForm):
-    """An empty form: CSRF only (delete confirmations, toggles)."""
-
-
 # --- sites and hosts ----------------------------------------------------------------------
 class SiteForm(BaseForm):
     name = StringField("Site name", [DataRequired(), Length(max=200)])

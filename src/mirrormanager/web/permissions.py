@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from mirrormanager.db.models import Host, HostCategory, HostCategoryUrl, Site, U
 from mirrormanager.manage import access
 from mirrormanager.manage.actor import Actor, Via
 from mirrormanager.web.accounts import group_names
+from mirrormanager.web.helpers import app_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -41,7 +42,7 @@ def is_admin(user: User | None = None) -> bool:
         return False
     cache: dict[int, bool] = g.setdefault("_admin_cache", {})
     if user.id not in cache:
-        cache[user.id] = current_app.config["MM_SETTINGS"].admin_group in group_names(db(), user)
+        cache[user.id] = app_settings().admin_group in group_names(db(), user)
     return cache[user.id]
 
 
@@ -85,7 +86,7 @@ def actor() -> Actor:
     if cached is not None:
         return cast(Actor, cached)
     user = current_user()
-    settings = current_app.config["MM_SETTINGS"]
+    settings = app_settings()
     via: Via = "api" if request.blueprint == "api" else "web"
     found = Actor(
         user,

@@ -62,7 +62,8 @@ class Directory(IdMixin, Base):
     __tablename__ = "directory"
 
     name: Mapped[str] = mapped_column(Text, unique=True)
-    ctime: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Indexed for /rsyncFilter: "directories changed since T" is a range scan.
+    ctime: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
     readable: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     # [{"name": str, "size": int, "mtime": int}, ...] sorted by name; possibly a short list.
     files: Mapped[list[dict[str, Any]]] = deferred(mapped_column(JsonType, default=list))

@@ -24,6 +24,7 @@ from flask import current_app, g, render_template, request, session
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, NotFound
 
+from mirrormanager.settings import Settings
 from mirrormanager.stats import propagation as prop
 from mirrormanager.stats.mirrors import (
     CONTINENT_NAMES,
@@ -35,7 +36,7 @@ from mirrormanager.stats.mirrors import (
     public_mirrors,
 )
 from mirrormanager.stats.usage import default_range, usage
-from mirrormanager.stats.worldmap import map_points, render_svg
+from mirrormanager.stats.worldmap import centroids, map_points, render_svg
 from mirrormanager.web.public.cache import (
     DEFAULT_CHECK_SECONDS,
     DEFAULT_TTL,
@@ -62,7 +63,7 @@ __all__ = ["bp", "invalidate_public_cache"]
 @bp.record_once
 def _setup(state: flask.blueprints.BlueprintSetupState) -> None:
     config = state.app.config
-    settings = config.get("MM_SETTINGS")
+    settings: Settings | None = config.get("MM_SETTINGS")
     # An app without MirrorManager settings (a bare test app) uses the cache's defaults.
     ttl = config.get(
         "PUBLIC_CACHE_SECONDS", settings.public_cache_seconds if settings else DEFAULT_TTL
@@ -146,7 +147,8 @@ def _json(data: Any) -> Body:
 @bp.get("/mirrors.<fmt>")
 @cached
 def index(fmt: str | None = None) -> Body:
-    return _mirror_list(Selection(), fmt or request.args.get("format", "html"))
+    selection = Selection(country=_country_arg())
+    return _mirror_list(selection, fmt or request.args.get("format", "html"))
 
 
 @bp.get("/mirrors/<path:selector>")
@@ -156,7 +158,18 @@ def mirrors(selector: str) -> Body:
     parts = [p for p in selector.split("/") if p]
     if not 1 <= len(parts) <= 3:
         raise NotFound()
-    return _mirror_list(Selection(*parts), fmt)
+    product, version, arch = (*parts, None, None)[:3]
+    return _mirror_list(Selection(product, version, arch, _country_arg()), fmt)
+
+
+def _country_arg() -> str | None:
+    """``?country=CC`` (MirrorManager2's filter): a two-letter code, any case; "" = all."""
+    value = request.args.get("country", "").strip()
+    if not value:
+        return None
+    if len(value) != 2 or not value.isascii() or not value.isalpha():
+        raise BadRequest(f"country must be a two-letter ISO code such as DE, not {value!r}")
+    return value.upper()
 
 
 def _mirror_list(selection: Selection, fmt: str) -> Body:
@@ -170,16 +183,14 @@ def _mirror_list(selection: Selection, fmt: str) -> Body:
     if fmt == "txt":
         return as_text(rows, selection), "text/plain"
     if fmt == "json":
-        return _json(
-            {
-                "selection": {
-                    "product": selection.product,
-                    "version": selection.version,
-                    "arch": selection.arch,
-                },
-                "mirrors": [row.as_dict() for row in rows],
-            }
-        )
+        chosen = {
+            "product": selection.product,
+            "version": selection.version,
+            "arch": selection.arch,
+        }
+        if selection.country:
+            chosen["country"] = selection.country
+        return _json({"selection": chosen, "mirrors": [row.as_dict() for row in rows]})
     base = "/".join(p for p in (selection.product, selection.version, selection.arch) if p)
     return render_template(
         "public/mirrors.html",
@@ -191,6 +202,8 @@ def _mirror_list(selection: Selection, fmt: str) -> Body:
         protocols=[p for p in PROTOCOLS if any(p in row.urls for row in rows)],
         base=base,
         continents=CONTINENT_NAMES,
+        country_names={code: name for code, (_, _, name) in centroids().items()},
+        query=f"?country={selection.country}" if selection.country else "",
     ), "text/html"
 
 

@@ -1,6 +1,24 @@
 // Mirror list: sort a table by clicking its headers, filter all tables by free text.
+// A filter that is a country code or a country name ("de", "Germany") shows that country's
+// mirrors only, compared exactly, so "de" does not also match hosts named debian.example.org.
 "use strict";
 (function () {
+  let countries = null; // lower-case code or name -> upper-case code
+
+  function countryOf(text) {
+    if (countries === null) {
+      countries = {};
+      const data = document.getElementById("mm-countries");
+      const names = data ? JSON.parse(data.textContent) : {};
+      Object.keys(names).forEach((code) => {
+        countries[code.toLowerCase()] = code;
+        countries[String(names[code]).toLowerCase()] = code;
+      });
+    }
+    const wanted = text.trim().toLowerCase().replace(/\s+/g, " ");
+    return Object.prototype.hasOwnProperty.call(countries, wanted) ? countries[wanted] : null;
+  }
+
   function cellValue(row, index, type) {
     const cell = row.cells[index];
     if (!cell) return "";
@@ -25,14 +43,20 @@
 
   function applyFilter(text) {
     const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    const country = countryOf(text);
     let shown = 0, total = 0;
     document.querySelectorAll(".mm-group").forEach((section) => {
       let visible = 0;
       section.querySelectorAll("tbody tr").forEach((row) => {
         total += 1;
-        const hay = row.textContent.toLowerCase() + " " +
-          Array.from(row.querySelectorAll("a")).map((a) => a.href.toLowerCase()).join(" ");
-        const match = words.every((w) => hay.includes(w));
+        let match;
+        if (country !== null) {
+          match = (row.dataset.country || "").toUpperCase() === country;
+        } else {
+          const hay = row.textContent.toLowerCase() + " " +
+            Array.from(row.querySelectorAll("a")).map((a) => a.href.toLowerCase()).join(" ");
+          match = words.every((w) => hay.includes(w));
+        }
         row.classList.toggle("mm-hidden", !match);
         if (match) visible += 1;
       });
