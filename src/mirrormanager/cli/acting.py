@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.errors import InputError
 from mirrormanager.manage.actor import SYSTEM, Actor, actor_for, system_actor
-from mirrormanager.web.accounts import find_user
+from mirrormanager.manage.users import find_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 

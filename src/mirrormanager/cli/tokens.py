@@ -16,7 +16,7 @@ def token() -> None:
 @token.command("create")
 @acting_options
 @click.argument("username", metavar="USER")
-@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+@click.option("--name", default=None, help='What the token is for (default: "cli").')
 @click.option(
     "--expires",
     "expires_days",
@@ -25,11 +25,13 @@ def token() -> None:
     metavar="DAYS",
     help="Stop working after DAYS days (default: until revoked).",
 )
-def create(username: str, name: str, expires_days: int | None, as_user: str | None) -> None:
+def create(username: str, name: str | None, expires_days: int | None, as_user: str | None) -> None:
     """A new token for USER; prints it once (keep it: only its hash is stored)."""
     with acting(as_user) as (session, actor):
         user = tokens.require_user(session, username)
-        secret, row = tokens.create_token(session, actor, user, name, expires_days=expires_days)
+        secret, row = tokens.create_token(
+            session, actor, user, name or "cli", expires_days=expires_days
+        )
         click.echo(f"token {row.id} for {user.username}: {secret}", err=True)
     click.echo(secret)
 

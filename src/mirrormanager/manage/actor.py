@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from mirrormanager.db.models import AuditLog, User
 from mirrormanager.manage import audit
+from mirrormanager.manage.users import group_names
 from mirrormanager.settings import Settings
-from mirrormanager.web.accounts import group_names
 
 SYSTEM = "system"
 Via = Literal["web", "api", "cli"]

@@ -7,10 +7,9 @@ from sqlalchemy.orm import Session
 
 from mirrormanager.db.models import Category, Host, HostCategory, HostCategoryUrl
 from mirrormanager.errors import Conflict, Invalid, NotFound
-from mirrormanager.manage import access, audit
+from mirrormanager.manage import access, audit, validation
 from mirrormanager.manage.actor import Actor, record
 from mirrormanager.manage.fields import lookup_text
-from mirrormanager.web import validation
 
 
 def category(session: Session, actor: Actor, ref: int | str) -> Category:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mirrormanager.errors import Invalid
-from mirrormanager.web import validation
+from mirrormanager.manage import validation
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Check = Callable[[Any], str | None]

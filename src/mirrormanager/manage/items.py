@@ -20,10 +20,9 @@ from mirrormanager.db.models import (
     Location,
 )
 from mirrormanager.errors import Conflict, Forbidden, Invalid, NotFound
-from mirrormanager.manage import access
+from mirrormanager.manage import access, validation
 from mirrormanager.manage.actor import Actor, record
 from mirrormanager.manage.fields import Field, clean, lookup_text
-from mirrormanager.web import validation
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from mirrormanager.errors import Conflict, Invalid, NotFound
 from mirrormanager.manage import access, audit
 from mirrormanager.manage.actor import Actor, record
 from mirrormanager.manage.fields import SITE_DEFAULTS, SITE_FIELDS, clean, lookup_text
-from mirrormanager.web.accounts import find_user
+from mirrormanager.manage.users import find_user
 
 
 def _check_admin_fields(actor: Actor, values: Mapping[str, Any]) -> None:

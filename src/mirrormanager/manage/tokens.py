@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,11 +15,22 @@ from mirrormanager.errors import Forbidden, Invalid, NotFound
 from mirrormanager.manage import access
 from mirrormanager.manage.actor import Actor, record
 from mirrormanager.manage.fields import Field, clean_value
-from mirrormanager.web.security import new_api_token
 
+API_TOKEN_PREFIX = "mmt_"  # noqa: S105 - a visible marker, not a secret
 MAX_EXPIRES_DAYS = 3650
 _NAME = Field(str, max_length=100)
 _DAYS = Field(int, nullable=True, low=1, high=MAX_EXPIRES_DAYS)
+
+
+def new_api_token() -> tuple[str, str]:
+    """(token to show once, hash to store). Tokens are long and random, so a fast hash is
+    enough: only the SHA-256 is stored."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_api_token(token)
+
+
+def hash_api_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _for_user(actor: Actor, user: User) -> None:

@@ -28,8 +28,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from mirrormanager.manage import validation
 from mirrormanager.manage.fields import HOST_FIELDS
-from mirrormanager.web import validation
 from mirrormanager.web.accounts import USERNAME_PATTERN
 from mirrormanager.web.security import MIN_PASSWORD_LENGTH
 
