@@ -193,6 +193,9 @@ class Settings:
     crawler_rsync_args: tuple[str, ...] = setting(
         ("--no-motd", "--timeout=600"), help="Extra arguments of every rsync listing"
     )
+    crawler_max_differing_files: int = setting(
+        64, help="A stale directory lacking at most this many files still serves the others"
+    )
     smtp_server: str = setting(
         "", help="SMTP server for notifications, host or host:port (port 25); empty: log only"
     )
@@ -496,6 +499,8 @@ _POSITIVE = (
     "checkin_max_bytes",
     "checkin_max_directories",
 )
+_NON_NEGATIVE: tuple[str, ...] = ("file_detail_keep_days", "checkin_min_interval")
+_NON_NEGATIVE += ("crawler_log_keep", "crawler_max_differing_files")
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
@@ -506,7 +511,7 @@ def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
                     f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
                     f"{', '.join(choices)}, got {values[name]!r}"
                 )
-    for name in (*_POSITIVE, "file_detail_keep_days", "checkin_min_interval", "crawler_log_keep"):
+    for name in (*_POSITIVE, *_NON_NEGATIVE):
         if values[name] < (1 if name in _POSITIVE else 0):
             with _blame(name, sources.get(name)):
                 raise ConfigError(

@@ -155,3 +155,69 @@ def garbage(sock: socket.socket, stop: threading.Event) -> None:
     """Bytes that are neither HTTP nor the rsync protocol."""
     sock.sendall(b"\x00\xffSSH-2.0-garbage\r\n" * 100)
     stop.wait(2)
+
+
+@contextlib.contextmanager
+def mirrorlist_server(snapshot: Path, workdir: Path) -> Iterator[str]:
+    """The real `mirrormanager serve-mirrorlist` (one worker) serving ``snapshot``; yields
+    its base URL once /-/health says ready. It runs the code under test (PYTHONPATH set to
+    this package's source), in a session of its own so its workers stop with it."""
+    import os
+    import signal
+    import sys
+
+    import httpx
+
+    import mirrormanager
+
+    port = free_port()
+    log = workdir / "serve-mirrorlist.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mirrormanager",
+                "serve-mirrorlist",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--snapshot",
+                str(snapshot),
+            ],
+            env={
+                "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+                "PYTHONPATH": str(Path(mirrormanager.__file__).parents[1]),
+                "MM_MIRRORLIST_ACCESS_LOG": "-",
+                "MM_GEOIP_DATABASE": "",
+                "MM_DATA_DIR": str(workdir),
+                "MM_LOG_DIR": str(workdir / "log"),
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/-/health", timeout=1).status_code == 200:
+                    break
+            if server.poll() is not None:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"mirrorlist server did not start: {log.read_text()[-2000:]}")
+        if server.poll() is not None:
+            raise RuntimeError(f"mirrorlist server exited: {log.read_text()[-2000:]}")
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -33,6 +33,9 @@ from mirrormanager.formats.mirrorlist_text import url_line
 PROTOCOL_ORDER: tuple[str, ...] = ("https", "http", "ftp", "rsync")
 MIRRORLIST_PROTOCOLS: tuple[str, ...] = ("https", "http", "ftp")
 METALINK_PROTOCOLS: tuple[str, ...] = ("https", "http", "ftp", "rsync")
+
+# Distinct per-file host sets kept arranged (each costs about what its directory's does).
+FILE_HOST_SETS = 256
 
 T = TypeVar("T")
 HostHosts = tuple[tuple[int, tuple[int, ...]], ...]
@@ -259,6 +262,9 @@ class SelectionIndex:
         # them): keyed by identity, each distinct set is arranged once. The tuple is kept
         # alive in the value so its id cannot be reused.
         self._dir_hosts: dict[int, tuple[HostHosts, DirHosts]] = {}
+        # Host sets made per request (the carriers of one file, see targets.carriers): by
+        # content, least recently used first, at most FILE_HOST_SETS of them.
+        self._file_hosts: OrderedDict[HostHosts, DirHosts] = OrderedDict()
         # (host id, ordered URLs) -> record: shared by every host set holding those URLs
         self._records: dict[tuple[int, Urls], HostRecord] = {}
         self._repo_help: str | None = None
@@ -289,7 +295,11 @@ class SelectionIndex:
                 return override
         return geoip_country.upper()
 
-    def dir_hosts(self, hosts: HostHosts) -> DirHosts:
+    def dir_hosts(self, hosts: HostHosts, *, transient: bool = False) -> DirHosts:
+        """The arranged host set; ``transient`` sets (made per request) go to a bounded
+        cache keyed by content instead of the per-snapshot one keyed by identity."""
+        if transient:
+            return self._transient_hosts(hosts)
         cached = self._dir_hosts.get(id(hosts))
         if cached is not None and cached[0] is hosts:
             return cached[1]
@@ -298,6 +308,17 @@ class SelectionIndex:
             self.view(arranged, protocols)  # the defaults, ready before the swap
         self._dir_hosts[id(hosts)] = (hosts, arranged)
         return arranged
+
+    def _transient_hosts(self, hosts: HostHosts) -> DirHosts:
+        cache = self._file_hosts
+        found = cache.get(hosts)
+        if found is not None:
+            cache.move_to_end(hosts)
+            return found
+        found = cache[hosts] = self._arrange(hosts)
+        while len(cache) > FILE_HOST_SETS:
+            cache.popitem(last=False)
+        return found
 
     def view(self, arranged: DirHosts, protocols: tuple[str, ...]) -> HostView:
         """The host set's records and strata for one protocol list (made on first use)."""
@@ -381,15 +402,18 @@ def pick(
     client: Client,
     options: Options,
     rng: random.Random,
+    *,
+    transient: bool = False,
 ) -> Picked:
-    """Run the selection steps of mirrorlist.md for one request (`hosts`: the directory's)."""
+    """Run the selection steps of mirrorlist.md for one request (`hosts`: the directory's,
+    or with ``transient`` a set made for this request, e.g. a file's carriers)."""
     result = Picked()
     country = client.country
     if country and country in index.embargoed:
         result.embargoed = True
         result.notes.append(f"country = {country} embargoed")
         return result
-    view = index.view(index.dir_hosts(hosts), options.protocols)
+    view = index.view(index.dir_hosts(hosts, transient=transient), options.protocols)
     picked = result.records
     steps = result.steps
     notes = result.notes
@@ -482,7 +506,9 @@ def select(
     rng: random.Random,
 ) -> Selection:
     """`pick()` as `Chosen` hosts (for callers that want objects rather than bytes)."""
-    picked = pick(index, target.directory.hosts, client, options, rng)
+    picked = pick(
+        index, target.hosts, client, options, rng, transient=target.file_hosts is not None
+    )
     result = Selection(notes=picked.notes, embargoed=picked.embargoed)
     records = iter(picked.records)
     suffix = target.suffix

@@ -25,15 +25,56 @@ class LookupFailure(Exception):
         self.path = path
 
 
+HostHosts = tuple[tuple[int, tuple[int, ...]], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
-    directory: DirectoryEntry  # whose hosts are the candidates
+    directory: DirectoryEntry  # whose hosts are the candidates (unless `file_hosts`)
     suffix: str  # appended to each host's category URL: "/subpath[/file]"
     file_name: str  # the metalink <file name>
     files: tuple[FileDetailInfo, ...]  # current generation first, then alternates
     repo: str = ""
     arch: str = ""
     path: str = ""
+    # A file request whose carriers differ from the directory's hosts: a set made for
+    # this request (callers must not cache it by identity).
+    file_hosts: HostHosts | None = None
+    is_file: bool = False  # the suffix names a file (`path=` of a file), not a directory
+
+    @property
+    def hosts(self) -> HostHosts:
+        """The candidate hosts: those carrying the file, or the directory's."""
+        return self.directory.hosts if self.file_hosts is None else self.file_hosts
+
+
+def carriers(entry: DirectoryEntry, name: str) -> HostHosts:
+    """The hosts that carry file ``name`` of a directory (ordered by host id).
+
+    Up-to-date hosts plus partial hosts whose differing files do not include it, less any
+    host whose last verdict on the directory is older than the file (it cannot have been
+    checked). The directory's own tuple when that is everyone (the common case).
+    """
+    born = entry.recent.get(name)
+    if not entry.partial and born is None:
+        return entry.hosts
+    verified = entry.verified
+
+    def fresh(host_id: int) -> bool:
+        return born is None or verified.get(host_id, born) >= born
+
+    up = [pair for pair in entry.hosts if fresh(pair[0])]
+    missing = entry.missing
+    extra = [
+        pair for pair in entry.partial if name not in missing.get(pair[0], ()) and fresh(pair[0])
+    ]
+    if not extra and len(up) == len(entry.hosts):
+        return entry.hosts
+    return tuple(sorted(up + extra, key=_host_id))
+
+
+def _host_id(pair: tuple[int, tuple[int, ...]]) -> int:
+    return pair[0]
 
 
 def normalise_path(path: str) -> str | None:
@@ -77,7 +118,8 @@ def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) ->
 
 
 def resolve_path(snapshot: Snapshot, raw_path: str, *, metalink: bool) -> Target:
-    """A directory, or a file in one (its FileDetails make the metalink)."""
+    """A directory (its up-to-date hosts), or a file in one (the hosts that carry it; its
+    FileDetails make the metalink)."""
     path = normalise_path(raw_path)
     if path is None:
         raise LookupFailure("invalid_path", path=raw_path)
@@ -92,4 +134,13 @@ def resolve_path(snapshot: Snapshot, raw_path: str, *, metalink: bool) -> Target
     entry = snapshot.directories.get(parent)
     if entry is None:
         raise LookupFailure("invalid_path", path=path)
-    return Target(entry, _join(entry.subpath, name), name, entry.files.get(name, ()), path=path)
+    hosts = carriers(entry, name)
+    return Target(
+        entry,
+        _join(entry.subpath, name),
+        name,
+        entry.files.get(name, ()),
+        path=path,
+        file_hosts=None if hosts is entry.hosts else hosts,
+        is_file=True,
+    )

@@ -19,6 +19,7 @@ from mirrormanager.core.selection import (
 from mirrormanager.core.targets import LookupFailure, Target, resolve_path, resolve_repo
 from mirrormanager.formats import metalink, mirrorlist_text
 from mirrormanager.mirrorlist.geoip import CountryLookup
+from mirrormanager.mirrorlist.redirect import redirect_headers
 from mirrormanager.mirrorlist.state import Loaded
 
 TEXT = "text/plain; charset=utf-8"
@@ -116,7 +117,14 @@ class Handler:
             )
         else:
             options = _METALINK_DEFAULT if is_metalink else _MIRRORLIST_DEFAULT
-        picked = pick(loaded.index, target.directory.hosts, client, options, self.rng)
+        picked = pick(
+            loaded.index,
+            target.hosts,
+            client,
+            options,
+            self.rng,
+            transient=target.file_hosts is not None,
+        )
         entry = None
         if target.repo:
             entry = AccessEntry(
@@ -139,15 +147,12 @@ class Handler:
         return Response(200, TEXT, body, outcome), entry
 
     def _redirect(self, target: Target, hosts: Sequence[HostRecord]) -> Response:
-        for record in hosts:
-            for protocol, base in record.urls:
-                if protocol in ("https", "http"):
-                    url = base + target.suffix
-                    return Response(
-                        302, TEXT, b"", "redirect", [(b"location", url.encode("utf-8"))]
-                    )
-        body = mirrorlist_text.message("no http or https mirror to redirect to")
-        return Response(404, TEXT, body, "redirect_none")
+        """302 to the first mirror, RFC 6249 duplicates and an RFC 3230 digest."""
+        headers = redirect_headers(target, hosts)
+        if headers is None:
+            body = mirrorlist_text.message("no http or https mirror to redirect to")
+            return Response(404, TEXT, body, "redirect_none")
+        return Response(302, TEXT, b"", "redirect", headers)
 
     def _failure(
         self, loaded: Loaded, failure: LookupFailure, is_metalink: bool, now: float

@@ -8,6 +8,7 @@ one shared tuple, so memory grows with the number of *distinct* sets, not of pai
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from collections import defaultdict
@@ -235,11 +236,14 @@ def read_host_categories(
     return hcs, urls
 
 
-def _up2date_rows(session: Session) -> Iterator[tuple[int, str]]:
-    """(directory id, "hc,hc,...": host categories with an up-to-date copy), per directory.
+def _up2date_rows(session: Session) -> Iterator[tuple[int, str, dt.datetime | None]]:
+    """(directory id, "hc,hc,...": host categories with an up-to-date copy, the oldest of
+    their verdict times), per directory.
 
     Aggregating in the database and splitting the string in C is several times faster than
-    fetching tens of millions of rows into Python.
+    fetching tens of millions of rows into Python. The oldest verdict comes with the same
+    scan: per-file precision needs it (a directory changed since then may hold files
+    some host has not been checked for).
     """
     column = HostCategoryDir.host_category_id
     if session.get_bind().dialect.name == "postgresql":
@@ -247,13 +251,20 @@ def _up2date_rows(session: Session) -> Iterator[tuple[int, str]]:
     else:
         agg = func.group_concat(column, ",")
     stmt = (
-        select(HostCategoryDir.directory_id, agg)
+        select(HostCategoryDir.directory_id, agg, func.min(HostCategoryDir.last_checked))
         .where(HostCategoryDir.up2date.is_(True))
         .group_by(HostCategoryDir.directory_id)
         .execution_options(yield_per=STREAM_BATCH)
     )
-    for dir_id, ids in session.execute(stmt):
-        yield dir_id, ids or ""
+    for dir_id, ids, oldest in session.execute(stmt):
+        yield dir_id, ids or "", oldest
+
+
+def epoch(value: dt.datetime) -> int:
+    """Seconds since the epoch; SQLite hands back naive datetimes, stored as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return int(value.timestamp())
 
 
 def carried_directories(
@@ -261,8 +272,10 @@ def carried_directories(
     hcs: HostCategories,
     dir_categories: dict[int, list[int]],
     exclusive: dict[int, set[int]],
+    oldest_verdicts: dict[int, int] | None = None,
 ) -> dict[int, tuple[HostPair, ...]]:
-    """directory id -> its hosts; equal host sets are one shared tuple.
+    """directory id -> its hosts; equal host sets are one shared tuple. ``oldest_verdicts``,
+    when given, gets directory id -> the epoch of its oldest up-to-date verdict.
 
     Host categories are handled as the decimal strings the aggregate returns, so the
     per-directory work is C-level set intersection: only each distinct set is built in
@@ -325,9 +338,11 @@ def carried_directories(
         out[dir_id] = hosts
 
     seen: set[int] = set()
-    for dir_id, ids in _up2date_rows(session):
+    for dir_id, ids, oldest in _up2date_rows(session):
         seen.add(dir_id)
         finish(dir_id, ids)
+        if oldest_verdicts is not None and oldest is not None:
+            oldest_verdicts[dir_id] = epoch(oldest)
     if hcs.always:
         for dir_id in dir_categories.keys() - seen:
             finish(dir_id, "")
