@@ -1,7 +1,7 @@
 """API tokens may expire (`mirrormanager token create --expires DAYS`)
 
 Revision ID: 0002_manage
-Revises: 0002_mm2compat
+Revises: 0002_filediff
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_manage"
-down_revision = "0002_mm2compat"
+down_revision = "0002_filediff"
 branch_labels = None
 depends_on = None
 
