@@ -157,6 +157,16 @@ class Settings:
     mirrorlist_reload_seconds: float = setting(
         2.0, help="How often a mirrorlist worker checks whether the snapshot file changed"
     )
+    mirrorlist_strict_family: bool = setting(
+        False,
+        help="Leave out hosts the crawler found unreachable over the client's IP family "
+        "(IPv4/IPv6) instead of listing them last in each step",
+    )
+    mirrorlist_distance_order: bool = setting(
+        True,
+        help="Order the continent and global steps by distance from the client (1,000 km "
+        "bands, bandwidth-weighted inside a band) instead of one bandwidth-weighted shuffle",
+    )
     mirrorlist_access_log: str = setting(
         "",
         help="Access log of repo/arch requests (input of the statistics); empty means "
@@ -164,12 +174,15 @@ class Settings:
     )
     geoip_database: str = setting(
         "/usr/share/GeoIP/GeoLite2-Country.mmdb",
-        help="MaxMind-format country database (GeoLite2-Country, DB-IP country lite, …); "
-        "empty disables GeoIP",
+        help="MaxMind-format country or city database (GeoLite2-Country/-City, DB-IP lite, "
+        "…); a city database also gives clients' positions for distance ordering (else "
+        "their country's centroid); empty disables GeoIP",
     )
     trusted_proxies: tuple[str, ...] = setting(
         (),
-        help="CIDRs of front ends whose X-Forwarded-For is believed; empty: never believed",
+        help="CIDRs of front ends whose X-Forwarded-For and `ip=` parameter the mirrorlist "
+        "server believes; empty: never believed (`ip=` from anyone else is ignored and the "
+        "answer says so)",
     )
     # --- crawler and check-in -----------------------------------------------------------
     crawler_concurrency: int = setting(32, help="Hosts crawled at the same time")

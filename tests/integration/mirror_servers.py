@@ -66,15 +66,28 @@ def rsync_daemon(modules: dict[str, Path], workdir: Path) -> Iterator[int]:
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real mirrors do
+    seen: list[str] | None = None
+
+    def __init__(self, *args: Any, seen: list[str] | None = None, **kwargs: Any) -> None:
+        self.seen = seen
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        if self.seen is not None:
+            self.seen.append(path.split("?", 1)[0])
+        return super().translate_path(path)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 @contextlib.contextmanager
-def http_server(root: Path, tls: ssl.SSLContext | None = None) -> Iterator[int]:
-    """A threaded HTTP (or HTTPS with ``tls``) server for the files under ``root``."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def http_server(
+    root: Path, tls: ssl.SSLContext | None = None, *, seen: list[str] | None = None
+) -> Iterator[int]:
+    """A threaded HTTP (or HTTPS with ``tls``) server for the files under ``root``; the
+    paths asked for are appended to ``seen`` when given."""
+    handler = functools.partial(_QuietHandler, directory=str(root), seen=seen)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     if tls is not None:
@@ -158,10 +171,11 @@ def garbage(sock: socket.socket, stop: threading.Event) -> None:
 
 
 @contextlib.contextmanager
-def mirrorlist_server(snapshot: Path, workdir: Path) -> Iterator[str]:
+def mirrorlist_server(snapshot: Path, workdir: Path, **env: str) -> Iterator[str]:
     """The real `mirrormanager serve-mirrorlist` (one worker) serving ``snapshot``; yields
     its base URL once /-/health says ready. It runs the code under test (PYTHONPATH set to
-    this package's source), in a session of its own so its workers stop with it."""
+    this package's source), in a session of its own so its workers stop with it. `env` adds
+    MM_* settings."""
     import os
     import signal
     import sys
@@ -193,6 +207,7 @@ def mirrorlist_server(snapshot: Path, workdir: Path) -> Iterator[str]:
                 "MM_GEOIP_DATABASE": "",
                 "MM_DATA_DIR": str(workdir),
                 "MM_LOG_DIR": str(workdir / "log"),
+                **env,
             },
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -221,3 +236,30 @@ def mirrorlist_server(snapshot: Path, workdir: Path) -> Iterator[str]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def dnf_makecache(metalink: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """A real `dnf makecache` of one repository whose metalink is `metalink`."""
+    workdir.mkdir(parents=True)
+    repos = workdir / "repos"
+    repos.mkdir()
+    (repos / "demo.repo").write_text(
+        f"[demo]\nname=demo\nmetalink={metalink}\ngpgcheck=0\nenabled=1\n", encoding="utf-8"
+    )
+    return subprocess.run(
+        [
+            "dnf",
+            "-y",
+            "makecache",
+            "--repo",
+            "demo",
+            f"--installroot={workdir / 'root'}",
+            f"--setopt=reposdir={repos}",
+            f"--setopt=cachedir={workdir / 'cache'}",
+            "--releasever=41",
+            "--setopt=skip_if_unavailable=False",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )

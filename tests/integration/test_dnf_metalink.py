@@ -95,6 +95,7 @@ def network(tmp_path: Path) -> Iterator[Network]:
             "PATH": str(Path(sys.executable).parent),
             "PYTHONPATH": SOURCE,  # the code under test, not the venv's
             "MM_MIRRORLIST_ACCESS_LOG": "-",
+            "MM_TRUSTED_PROXIES": "127.0.0.0/8",  # the tests' ip= comes from loopback
             "MM_GEOIP_DATABASE": "",
             "MM_DATA_DIR": str(tmp_path),
             "MM_LOG_DIR": str(tmp_path / "log"),

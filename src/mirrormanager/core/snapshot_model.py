@@ -38,6 +38,12 @@ class HostInfo:
     netblocks: tuple[str, ...] = ()  # normalised CIDRs ("10.0.0.0/8", "2001:db8::/32")
     peer_asns: tuple[int, ...] = ()
     locations: tuple[str, ...] = ()
+    # what the crawler found: None = unknown, which counts as reachable
+    reachable_ipv4: bool | None = None
+    reachable_ipv6: bool | None = None
+    # where the host is (the web form's values); None: unknown, its country's centroid
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,8 +89,21 @@ def _join(*parts: str) -> str:
     return "".join("/" + p for p in parts if p)
 
 
+def _directory(*parts: str) -> str:
+    """A directory's suffix: MirrorManager2's Python and Rust servers end directory URLs
+    with `/` (tools that compare lists or append file names rely on it)."""
+    return _join(*parts) + "/"
+
+
 def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) -> Target:
-    """Repository redirects first; a repo containing `source` means arch=source."""
+    """Repository redirects first; a repo containing `source` means arch=source.
+
+    The candidates are the hosts whose `repodata/` directory is up to date: it is what a
+    client reads first, while the repository directory holds no files and is "up to date"
+    on every mirror that has it at all (MirrorManager2's Rust server judged mirrorlists by
+    it and sent clients to stale mirrors). The URLs still name the repository directory.
+    Only a snapshot without the `repodata/` entry falls back to the repository's hosts.
+    """
     repo = snapshot.repository_redirects.get(repo, repo)
     if "source" in repo:
         arch = "source"
@@ -99,22 +112,22 @@ def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) ->
     name = snapshot.repositories.get((repo, arch))
     if name is None:
         raise LookupFailure("invalid_repo", repo=repo, arch=arch)
+    name = name.removesuffix("/repodata")
     entry = snapshot.directories.get(name)
     repodata = snapshot.directories.get(name + "/repodata")
-    if entry is None and repodata is None:
-        raise LookupFailure("invalid_repo", repo=repo, arch=arch)
     files: tuple[FileDetailInfo, ...] = ()
     if repodata is not None:
         files = repodata.files.get(REPOMD, ())
-    if not files and entry is not None:
+        subpath = posixpath.dirname(repodata.subpath)
+        candidates = repodata
+    elif entry is not None:
         files = entry.files.get("repodata/" + REPOMD, ()) or entry.files.get(REPOMD, ())
-    if entry is not None:
-        suffix = _join(entry.subpath, "repodata/repomd.xml" if metalink else "")
-        return Target(entry, suffix, REPOMD, files, repo=repo, arch=arch)
-    assert repodata is not None
-    parent = posixpath.dirname(repodata.subpath)
-    suffix = _join(parent, "repodata/repomd.xml" if metalink else "")
-    return Target(repodata, suffix, REPOMD, files, repo=repo, arch=arch)
+        subpath = entry.subpath
+        candidates = entry
+    else:
+        raise LookupFailure("invalid_repo", repo=repo, arch=arch)
+    suffix = _join(subpath, "repodata/repomd.xml") if metalink else _directory(subpath)
+    return Target(candidates, suffix, REPOMD, files, repo=repo, arch=arch)
 
 
 def resolve_path(snapshot: Snapshot, raw_path: str, *, metalink: bool) -> Target:
@@ -128,8 +141,11 @@ def resolve_path(snapshot: Snapshot, raw_path: str, *, metalink: bool) -> Target
         repodata = snapshot.directories.get(path + "/repodata")
         files = repodata.files.get(REPOMD, ()) if repodata is not None else ()
         # a metalink for a directory is the metalink of its repository, if it is one
-        leaf = "repodata/repomd.xml" if metalink and repodata is not None else ""
-        return Target(entry, _join(entry.subpath, leaf), REPOMD, files, path=path)
+        if metalink and repodata is not None:
+            suffix = _join(entry.subpath, "repodata/repomd.xml")
+        else:
+            suffix = _directory(entry.subpath)
+        return Target(entry, suffix, REPOMD, files, path=path)
     parent, name = posixpath.split(path)
     entry = snapshot.directories.get(parent)
     if entry is None:

@@ -276,6 +276,11 @@ def _host_plain(h: HostInfo) -> tuple[Any, ...]:
         h.netblocks,
         h.peer_asns,
         h.locations,
+        # added after format 1 was published: decoders accept rows without them
+        h.reachable_ipv4,
+        h.reachable_ipv6,
+        h.latitude,
+        h.longitude,
     )
 
 
@@ -288,7 +293,10 @@ def _from_plain(p: Any, header: Header) -> Snapshot:
         raise FormatError("snapshot body is malformed: not a map")
     hosts = {}
     for row in p["hosts"]:
-        (hid, name, country, bw, maxc, priv, i2, i2c, asn, asn_clients, ca, nb, peers, locs) = row
+        (hid, name, country, bw, maxc, priv, i2, i2c, asn, asn_clients, ca, nb, peers, locs) = row[
+            :14
+        ]
+        reach4, reach6, latitude, longitude = (*row[14:18], None, None, None, None)[:4]
         hosts[hid] = HostInfo(
             id=_int(hid),
             name=_str(name),
@@ -304,6 +312,10 @@ def _from_plain(p: Any, header: Header) -> Snapshot:
             netblocks=_strs(nb),
             peer_asns=_ints(peers),
             locations=_strs(locs),
+            reachable_ipv4=_opt_bool(reach4),
+            reachable_ipv6=_opt_bool(reach6),
+            latitude=_opt_float(latitude),
+            longitude=_opt_float(longitude),
         )
     urls = {_int(i): HostUrl(id=i, host_id=_int(h), url=_str(u)) for i, h, u in p["urls"]}
     pairs = [(_int(h), _ints(u)) for h, u in p["pairs"]]
@@ -404,6 +416,18 @@ def _int(value: Any) -> int:
     if type(value) is not int:
         raise TypeError(f"expected an integer, got {type(value).__name__}")
     return value
+
+
+def _opt_bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return float(value)
 
 
 def _str(value: Any) -> str:

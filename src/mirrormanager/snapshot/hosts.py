@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -94,6 +95,14 @@ class HostCategories:
         return got
 
 
+def _coordinate(value: float | None, limit: float) -> float | None:
+    """A latitude/longitude as the selection may use it: None unless finite and in range."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and -limit <= number <= limit else None
+
+
 def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
     rows = session.execute(
         select(
@@ -108,6 +117,10 @@ def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
             Host.internet2_clients,
             Host.asn,
             Host.asn_clients,
+            Host.reachable_ipv4,
+            Host.reachable_ipv6,
+            Host.latitude,
+            Host.longitude,
         )
         .join(Site, Site.id == Host.site_id)
         .where(
@@ -119,7 +132,23 @@ def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
         .order_by(Host.id)
     )
     base: dict[int, dict[str, Any]] = {}
-    for hid, name, country, bw, maxconn, hpriv, spriv, i2, i2c, asn, asn_clients in rows:
+    for (
+        hid,
+        name,
+        country,
+        bw,
+        maxconn,
+        hpriv,
+        spriv,
+        i2,
+        i2c,
+        asn,
+        asn_clients,
+        reach4,
+        reach6,
+        latitude,
+        longitude,
+    ) in rows:
         country = (country or "").upper()
         if country in embargo:
             log.info("host left out: embargoed country", host=name, country=country)
@@ -135,6 +164,10 @@ def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
             "internet2_clients": bool(i2c),
             "asn": asn,
             "asn_clients": bool(asn_clients),
+            "reachable_ipv4": reach4,
+            "reachable_ipv6": reach6,
+            "latitude": _coordinate(latitude, 90.0),
+            "longitude": _coordinate(longitude, 180.0),
         }
     netblocks: dict[int, list[str]] = defaultdict(list)
     for hid, value in session.execute(

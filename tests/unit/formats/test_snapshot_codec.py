@@ -21,7 +21,8 @@ from tests.unit.snapshot.sample import snapshots, tiny_snapshot
 
 # sha256 of encode(tiny_snapshot(), compress=False): changes only with a format change, which
 # needs a new FORMAT_VERSION (and this constant updated on purpose).
-GOLDEN_SHA256 = "84608c5f7dc6f7e70d57d047ac316a303d19b02cda31812e0d7eade917ce4e89"
+# host rows grew reachability and position (issue 13), directories per-file coverage
+GOLDEN_SHA256 = "3f3cd22c7bf895a1c634471e4838ff8778949657882dc4c2b42a47659d8e69e1"
 # The same snapshot written by format version 1 (before per-file precision), kept to prove
 # that old files still load.
 GOLDEN_V1 = Path(__file__).parents[2] / "data" / "golden" / "snapshot_v1_tiny.snap"
@@ -225,3 +226,28 @@ def test_a_coverage_row_naming_a_missing_name_set_is_refused() -> None:
     body["dirs"][0][5][1][0][1] = 7  # a name set that does not exist
     with pytest.raises(FormatError, match="IndexError"):
         decode(_with_body(raw, msgpack.packb(body)))
+
+
+def test_host_reachability_and_position_round_trip_and_old_rows_decode() -> None:
+    snap = tiny_snapshot()
+    first = next(iter(snap.hosts.values()))
+    placed = dataclasses.replace(
+        first, reachable_ipv4=True, reachable_ipv6=False, latitude=24.7, longitude=46.7
+    )
+    snap = dataclasses.replace(snap, hosts={**snap.hosts, first.id: placed})
+    assert decode(encode(snap)).hosts[first.id] == placed
+    # a file written before the fields existed: 14-field host rows, all unknown
+    raw = encode(tiny_snapshot(), compress=False)
+    body = msgpack.unpackb(raw[HEADER_SIZE:], use_list=False)
+    body["hosts"] = [row[:14] for row in body["hosts"]]
+    old = decode(_with_body(raw, msgpack.packb(body)))
+    assert {(h.reachable_ipv6, h.latitude) for h in old.hosts.values()} == {(None, None)}
+
+
+def _with_body(raw: bytes, body: bytes) -> bytes:
+    """`raw`'s header around another uncompressed body (length, checksum and crc fixed)."""
+    head = bytearray(raw[:HEADER_SIZE])
+    head[28:36] = struct.pack(">Q", len(body))
+    head[36:68] = hashlib.sha256(body).digest()
+    head[68:72] = struct.pack(">I", zlib.crc32(bytes(head[:68])))
+    return bytes(head) + body
