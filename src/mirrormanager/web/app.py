@@ -15,13 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from mirrormanager.db.models import User
 from mirrormanager.db.session import make_engine, make_session_factory
+from mirrormanager.errors import ManageError
+from mirrormanager.formats.json_bounded import JSONTooDeep, loads_bounded
 from mirrormanager.logging import get_logger
 from mirrormanager.settings import Settings, load_settings
 from mirrormanager.web import oidc
@@ -33,6 +36,19 @@ csrf = CSRFProtect()
 PUBLIC_VIEWS = "mirrormanager.web.public.views"
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Every `request.get_json` (silent or not) answers 400 for a too-deep document.
+
+    BadRequest is no ValueError, so `get_json(silent=True)` does not swallow it either.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return loads_bounded(s)
+        except JSONTooDeep as exc:
+            raise BadRequest(str(exc)) from None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -40,6 +56,7 @@ def create_app(
 ) -> Flask:
     settings = settings if settings is not None else load_settings().settings
     app = Flask(__name__)
+    app.json = BoundedJSONProvider(app)
     secret = settings.secret_key
     if not secret:
         # Sessions still work, but end at every restart and differ between processes.
@@ -75,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_dashboard,
         admin_users,
         api,
+        api_manage,
         auth,
         host_items,
         hosts,
@@ -99,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_users,
     ):
         app.register_blueprint(module.bp)
+    del api_manage  # imported for its routes on api.bp
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     from mirrormanager.web.compat import views as compat
@@ -179,6 +198,15 @@ def _register_errors(app: Flask) -> None:
             return {"error": "Conflict", "detail": message}, 409
         return render_template("error.html", code=409, message=message), 409
 
+    @app.errorhandler(ManageError)
+    def refused(exc: ManageError) -> Any:
+        # The service layer's typed refusals: 404 / 403 / 422 / 409, the field named. The
+        # services refuse before they change anything, and the request's session closes
+        # without a commit.
+        if request.blueprint == "api" or request.path.startswith("/api/"):
+            return api_error_body(exc), exc.status
+        return render_template("error.html", code=exc.status, message=str(exc)), exc.status
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         if exc.code is None or exc.code < 400:
@@ -190,6 +218,15 @@ def _register_errors(app: Flask) -> None:
             return body, exc.code, headers
         html = render_template("error.html", code=exc.code, message=exc.description)
         return html, exc.code, headers
+
+
+def api_error_body(exc: ManageError) -> dict[str, Any]:
+    """The JSON of a refusal: `error` (the message), its `kind`, and the field at fault."""
+    body: dict[str, Any] = {"error": str(exc), "kind": type(exc).__name__}
+    if exc.field:
+        body["field"] = exc.field
+        body["fields"] = {exc.field: [exc.message]}
+    return body
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -28,7 +28,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from mirrormanager.web import validation
+from mirrormanager.manage import validation
+from mirrormanager.manage.fields import HOST_FIELDS
 from mirrormanager.web.accounts import USERNAME_PATTERN
 from mirrormanager.web.security import MIN_PASSWORD_LENGTH
 
@@ -47,6 +48,12 @@ def check(problem: Any) -> Any:
             raise ValidationError(message)
 
     return validator
+
+
+def bounds(name: str) -> NumberRange:
+    """The service layer's range of a host field (`manage.fields`), as a form validator."""
+    spec = HOST_FIELDS[name]
+    return NumberRange(spec.low, spec.high)
 
 
 def web_url_problem(value: str) -> str | None:
@@ -109,6 +116,9 @@ class ProfileForm(BaseForm):
 
 class ApiTokenForm(BaseForm):
     name = StringField("Token name", [DataRequired(), Length(max=100)])
+    expires_days = IntegerField(
+        "Expires after (days; empty: until revoked)", [Optional(), NumberRange(1, 3650)]
+    )
 
 
 # --- sites and hosts ----------------------------------------------------------------------
@@ -147,18 +157,18 @@ class HostForm(BaseForm):
         "Country", [DataRequired(), check(validation.country_problem)], filters=[upper]
     )
     bandwidth_int = IntegerField(
-        "Bandwidth (Mbit/s)", [InputRequired(), NumberRange(1, 10_000_000)], default=100
+        "Bandwidth (Mbit/s)", [InputRequired(), bounds("bandwidth_int")], default=100
     )
     max_connections = IntegerField(
-        "Max connections to the master", [InputRequired(), NumberRange(1, 1000)], default=1
+        "Max connections to the master", [InputRequired(), bounds("max_connections")], default=1
     )
     private = BooleanField("Private")
     internet2 = BooleanField("On Internet2")
     internet2_clients = BooleanField("Serves Internet2 clients")
     asn = IntegerField("ASN", [Optional(), check(validation.asn_problem)])
     asn_clients = BooleanField("Serve all clients of this ASN", default=True)
-    latitude = FloatField("Latitude", [Optional(), NumberRange(-90, 90)])
-    longitude = FloatField("Longitude", [Optional(), NumberRange(-180, 180)])
+    latitude = FloatField("Latitude", [Optional(), bounds("latitude")])
+    longitude = FloatField("Longitude", [Optional(), bounds("longitude")])
     robot_email = StringField("Contact e-mail", [Optional(), Length(max=255), EMAIL])
     comment = TextAreaField("Comment", [Length(max=4000)])
     user_active = BooleanField("Active", default=True)

@@ -11,6 +11,8 @@ from flask import current_app, request
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from mirrormanager.core.clientaddr import client_address
+from mirrormanager.errors import ManageError, NotFound
 from mirrormanager.settings import Settings
 
 T = TypeVar("T")
@@ -22,6 +24,15 @@ def app_settings() -> Settings:
     settings = current_app.config["MM_SETTINGS"]
     assert isinstance(settings, Settings), "create_app() stores Settings in MM_SETTINGS"
     return settings
+
+
+def request_client() -> str:
+    """The client's address for throttling (X-Forwarded-For only from trusted_proxies)."""
+    return client_address(
+        request.remote_addr,
+        request.headers.get("X-Forwarded-For"),
+        app_settings().trusted_proxies,
+    )
 
 
 @dataclass
@@ -85,3 +96,16 @@ def confirm_page(
         action_label=action_label,
         cancel_url=cancel_url,
     )
+
+
+def refused_on_form(form: Any, exc: ManageError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service-layer refusal next to the form field it names.
+
+    A refusal naming no field of this form (NotFound, an admin-only field the form does not
+    show) is re-raised: the app's handler answers it with 404/403.
+    """
+    name = (aliases or {}).get(exc.field or "", exc.field)
+    if isinstance(exc, NotFound) or name is None or name not in form:
+        raise exc
+    field = form[name]
+    field.errors = [*field.errors, exc.message]

@@ -8,10 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from mirrormanager.db.models import AuditLog, Host, HostCategoryDir, JobRun, Site
-from mirrormanager.web import audit
-from mirrormanager.web.forms import AdminSwitchForm, add_error
-from mirrormanager.web.helpers import paginate
-from mirrormanager.web.permissions import admin_required, current_user, db, host_for
+from mirrormanager.errors import ManageError
+from mirrormanager.manage.hosts import set_host_enabled
+from mirrormanager.web.forms import AdminSwitchForm
+from mirrormanager.web.helpers import paginate, refused_on_form
+from mirrormanager.web.permissions import actor, admin_required, db, host_for
 from mirrormanager.web.views.admin_crud import REGISTRY
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -88,25 +89,11 @@ def switch_host(host_id: int) -> Any:
         form.reason.data = host.disable_reason or ""
     if form.validate_on_submit():
         enable = bool(form.admin_active.data)
-        if not enable and not form.reason.data:
-            add_error(form.reason, "Say why the host is disabled; its admins see it.")
+        try:
+            set_host_enabled(db(), actor(), host, enable, form.reason.data)
+        except ManageError as exc:
+            refused_on_form(form, exc)
         else:
-            values: dict[str, Any] = {
-                "admin_active": enable,
-                "disable_reason": None if enable else form.reason.data,
-            }
-            if enable:
-                values.update(disabled_by_crawler=False, crawl_failures=0)
-            changed = audit.changes(host, values)
-            audit.record(
-                db(),
-                current_user(),
-                "enable" if enable else "disable",
-                host,
-                f"host {host.name} {'enabled' if enable else 'disabled'} by an admin",
-                changes=changed,
-                reason=form.reason.data,
-            )
             db().commit()
             flash(f"Host {host.name} {'enabled' if enable else 'disabled'}.", "success")
             return redirect(url_for("hosts.show", host_id=host.id))
