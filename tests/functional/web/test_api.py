@@ -42,6 +42,10 @@ def test_public_mirror_listing(api: Any, web_world: World, db_session: Session) 
     assert "netblocks" not in data["mirrors"][0] and "admin_active" not in data["mirrors"][0]
     assert api.get("/api/v1/mirrors?country=fr").get_json()["mirrors"] == []
     assert api.get("/api/v1/mirrors?page=x").status_code == 400
+    # A NUL byte never reaches SQL (PostgreSQL refuses it in a text parameter): a clear 400.
+    for bad in ("%00", "D%00", "DEU", "1x"):
+        r = api.get(f"/api/v1/mirrors?country={bad}")
+        assert r.status_code == 400 and "two-letter" in r.get_json()["detail"]
 
 
 def test_openapi_document(api: Any) -> None:
