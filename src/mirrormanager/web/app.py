@@ -24,7 +24,7 @@ from mirrormanager.db.models import User
 from mirrormanager.db.session import make_engine, make_session_factory
 from mirrormanager.logging import get_logger
 from mirrormanager.settings import Settings, load_settings
-from mirrormanager.web import oidc
+from mirrormanager.web import crumbs, oidc
 from mirrormanager.web.permissions import current_user, is_admin
 from mirrormanager.web.security import password_fingerprint
 
@@ -197,6 +197,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
+
+    app.add_template_global(crumbs.for_request, "breadcrumbs_for_request")
 
     @app.context_processor
     def globals_() -> dict[str, Any]:
