@@ -229,10 +229,11 @@ def serve(snapshot: Path, port: int, workers: int, work: Path) -> subprocess.Pop
     code = (
         "from pathlib import Path\n"
         "from mirrormanager.mirrorlist.app import ServerConfig\n"
+        "from mirrormanager.core.hostport import HostPort\n"
         "from mirrormanager.mirrorlist.server import serve\n"
         f"serve(ServerConfig(Path({str(snapshot)!r}), {str(work / 'country.mmdb')!r},"
         f" access_log=Path({str(work / 'access.log')!r})),"
-        f" bind='127.0.0.1:{port}', workers={workers})\n"
+        f" bind=HostPort('127.0.0.1', {port}), workers={workers})\n"
     )
     log = open(work / f"server-{port}.log", "wb")  # noqa: SIM115
     return subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=log)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from mirrormanager.db.migrate import upgrade
@@ -82,6 +82,3 @@ def file_db(tmp_path: Path) -> str:
     upgrade(eng)
     eng.dispose()
     return url
-
-
-__all__ = ["event"]

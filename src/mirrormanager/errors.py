@@ -1,7 +1,9 @@
 """One exception root for everything MirrorManager raises on purpose.
 
-Each exception carries the thing at fault (a setting, a path, a host, a URL) so the CLI can
-print one line that tells an operator what broke and where, and map it to an exit code.
+Each exception carries the thing at fault as attributes - ``setting``, ``path``, ``url``,
+``host`` (None when they do not apply) - and names it in its message, so the CLI can print
+one line that tells an operator what broke and where, map it to an exit code, and callers
+(the web UI, tests, scripts) can act on the thing without parsing the message.
 
     MirrorManagerError
     ├── ConfigError        a settings file, key or value is wrong          (exit 2)
@@ -17,16 +19,31 @@ print one line that tells an operator what broke and where, and map it to an exi
 
 from __future__ import annotations
 
+import os
+
 
 class MirrorManagerError(Exception):
     """Root of every error MirrorManager raises deliberately."""
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        setting: str | None = None,
+        path: str | os.PathLike[str] | None = None,
+        url: str | None = None,
+        host: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.setting = setting  # the setting at fault: "mirrorlist_bind"
+        self.path = None if path is None else os.fspath(path)  # a file or folder
+        self.url = url  # a URL or rsync destination
+        self.host = host  # a mirror host's name, or a host:port address
 
     def __str__(self) -> str:
         if self.hint:
@@ -35,7 +52,7 @@ class MirrorManagerError(Exception):
 
 
 class ConfigError(MirrorManagerError):
-    """A settings file, key or value is wrong; names the key and the file."""
+    """A settings file, key or value is wrong; ``setting`` and ``path`` (the file) say which."""
 
     exit_code = 2
 
@@ -53,13 +70,13 @@ class LockHeldError(MirrorManagerError):
 
 
 class FormatError(MirrorManagerError):
-    """Input data (a repomd.xml, a snapshot, a request payload) does not parse."""
+    """Input data (a repomd.xml, a snapshot, a request payload) does not parse; ``path``."""
 
     exit_code = 5
 
 
 class ScanError(MirrorManagerError):
-    """The master tree (or one category of it) cannot be scanned."""
+    """The master tree (or one category of it) cannot be scanned; ``path`` says where."""
 
     exit_code = 6
 
@@ -77,7 +94,8 @@ class NothingToDoError(MirrorManagerError):
 
 
 class TransferError(MirrorManagerError):
-    """A snapshot could not be pushed or downloaded (rsync, HTTP or network error, too big)."""
+    """A snapshot could not be pushed or downloaded (rsync, HTTP or network error, too big);
+    ``url`` is the source or destination, ``path`` the local file."""
 
     exit_code = 1
 

@@ -10,6 +10,7 @@ and `MM_<NAME>` environment variables.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -21,8 +22,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from mirrormanager.core.hostport import HostPort, parse_host_port
 from mirrormanager.core.repo_rules import RepoRule, parse_rules
 from mirrormanager.errors import ConfigError
 
@@ -146,8 +147,8 @@ class Settings:
     snapshot_fetch_max_bytes: int = setting(
         512 << 20, help="`snapshot fetch` refuses a download larger than this"
     )
-    mirrorlist_bind: str = setting(
-        "127.0.0.1:8080", help="host:port the mirrorlist server listens on"
+    mirrorlist_bind: HostPort = setting(
+        HostPort("127.0.0.1", 8080), help="host:port the mirrorlist server listens on"
     )
     mirrorlist_workers: int = setting(2, help="Worker processes of the mirrorlist server")
     mirrorlist_minimum: int = setting(
@@ -192,7 +193,9 @@ class Settings:
     crawler_rsync_args: tuple[str, ...] = setting(
         ("--no-motd", "--timeout=600"), help="Extra arguments of every rsync listing"
     )
-    smtp_server: str = setting("", help="SMTP server for notifications; empty: log only")
+    smtp_server: str = setting(
+        "", help="SMTP server for notifications, host or host:port (port 25); empty: log only"
+    )
     smtp_username: str = setting("", help="SMTP user name")
     smtp_password: str = setting("", help="SMTP password", secret=True)
     email_from: str = setting("mirrormanager@localhost", help="Sender of notifications")
@@ -201,7 +204,9 @@ class Settings:
     crawler_probe_reachability: bool = setting(
         True, help="Record whether each host answers over IPv4 and over IPv6"
     )
-    checkin_bind: str = setting("127.0.0.1:8090", help="host:port of `serve-checkin`")
+    checkin_bind: HostPort = setting(
+        HostPort("127.0.0.1", 8090), help="host:port `serve-checkin` listens on"
+    )
     checkin_min_interval: float = setting(
         60.0, help="Seconds a host must wait between two check-ins"
     )
@@ -210,7 +215,9 @@ class Settings:
         10 << 20, help="Largest check-in (report_mirror) request accepted"
     )
     # --- web UI --------------------------------------------------------------------------
-    web_bind: str = setting("127.0.0.1:8000", help="host:port that `serve-web` listens on")
+    web_bind: HostPort = setting(
+        HostPort("127.0.0.1", 8000), help="host:port `serve-web` listens on"
+    )
     web_threads: int = setting(8, help="Worker threads of `serve-web` (waitress)")
     web_base_url: str = setting(
         "",
@@ -284,7 +291,11 @@ class Settings:
             if spec.name == name:
                 return spec
         known = ", ".join(spec.name for spec in self.categories)
-        raise ConfigError(f"unknown category {name!r}", hint=f"configured categories: {known}")
+        raise ConfigError(
+            f"unknown category {name!r}",
+            hint=f"configured categories: {known}",
+            setting="categories",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +343,8 @@ def _type_name(tp: Any) -> str:
         return "list of category tables"
     if tp == tuple[RepoRule, ...]:
         return "list of rule tables"
-    return {str: "string", int: "integer", bool: "boolean", Path: "path", float: "number"}[tp]
+    names = {str: "string", int: "integer", bool: "boolean", Path: "path", float: "number"}
+    return {**names, HostPort: "host:port"}[tp]
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -396,7 +408,7 @@ def _compile(pattern: str, key: str, source: str) -> re.Pattern[str]:
 
 def _from_env_text(name: str, tp: Any, text: str, source: str) -> Any:
     """Environment values are text: scalars as themselves, lists as JSON or comma lists."""
-    if tp in (str, Path, int, float):
+    if tp in (str, Path, int, float, HostPort):
         return text
     if tp is bool:
         lowered = text.strip().lower()
@@ -449,6 +461,13 @@ def _convert(name: str, tp: Any, value: Any, source: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise wrong("a number")
         return float(value)
+    if tp is HostPort:
+        if not isinstance(value, str):
+            raise wrong("a host:port string")
+        try:
+            return parse_host_port(value)
+        except ValueError as exc:
+            raise ConfigError(f"setting '{name}' in {source}: {exc}") from None
     if tp == tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise wrong("a list of strings")
@@ -475,22 +494,37 @@ _POSITIVE = (
     "crawler_auto_disable",
     "crawler_max_response_bytes",
     "checkin_max_bytes",
+    "checkin_max_directories",
 )
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
     for name, choices in _CHOICES.items():
         if values[name] not in choices:
-            raise ConfigError(
-                f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
-                f"{', '.join(choices)}, got {values[name]!r}"
-            )
-    for name in (*_POSITIVE, "file_detail_keep_days"):
+            with _blame(name, sources.get(name)):
+                raise ConfigError(
+                    f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
+                    f"{', '.join(choices)}, got {values[name]!r}"
+                )
+    for name in (*_POSITIVE, "file_detail_keep_days", "checkin_min_interval", "crawler_log_keep"):
         if values[name] < (1 if name in _POSITIVE else 0):
-            raise ConfigError(
-                f"setting '{name}' in {sources.get(name, 'defaults')} is out of range: "
-                f"{values[name]}"
-            )
+            with _blame(name, sources.get(name)):
+                raise ConfigError(
+                    f"setting '{name}' in {sources.get(name, 'defaults')} is out of range: "
+                    f"{values[name]}"
+                )
+
+
+@contextlib.contextmanager
+def _blame(name: str, source: str | Path | None) -> Iterator[None]:
+    """Attach the setting (and the file, not an environment variable) to a ConfigError."""
+    try:
+        yield
+    except ConfigError as exc:
+        exc.setting = exc.setting or name
+        if exc.path is None and source is not None and not str(source).startswith("$"):
+            exc.path = str(source)
+        raise
 
 
 def resolve_config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
@@ -528,15 +562,20 @@ def load_settings(
                 raise ConfigError(
                     f"unknown setting '{name}' in {path}",
                     hint="`mirrormanager config show` lists the known settings",
+                    setting=name,
+                    path=path,
                 )
-            values[name] = _convert(name, hints[name], value, str(path))
+            with _blame(name, path):
+                values[name] = _convert(name, hints[name], value, str(path))
             sources[name] = str(path)
     for name, tp in hints.items():
         var = ENV_PREFIX + name.upper()
         if var in env:
             source = f"${var}"
-            raw = _from_env_text(name, tp, env[var], source)
-            values[name] = _convert(name, tp, raw, source)
+            with _blame(name, None):
+                values[name] = _convert(
+                    name, tp, _from_env_text(name, tp, env[var], source), source
+                )
             sources[name] = source
     settings = Settings(**values)
     _validate({f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)}, sources)
@@ -548,43 +587,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"settings file {path} does not exist") from None
+        raise ConfigError(f"settings file {path} does not exist", path=path) from None
     except PermissionError:
-        raise ConfigError(f"settings file {path} is not readable by this user") from None
+        raise ConfigError(f"settings file {path} is not readable by this user", path=path) from None
     except IsADirectoryError:
-        raise ConfigError(f"settings file {path} is a directory") from None
+        raise ConfigError(f"settings file {path} is a directory", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}", path=path) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"settings file {path} is not UTF-8 text") from None
-
-
-def mask_url(url: str) -> str:
-    """Hide the password of a database URL."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
-def display_value(info: SettingInfo, value: Any) -> str:
-    """Render one value for `config show`: secrets masked, structured values summarised."""
-    if info.secret:
-        if info.name == "database_url":
-            return mask_url(value) if value else "(empty: SQLite file in data_dir)"
-        return "****" if value else "(not set)"
-    if isinstance(value, tuple) and value and isinstance(value[0], CategorySpec):
-        return "; ".join(f"{c.name} -> {c.topdir} ({c.product})" for c in value)
-    if isinstance(value, tuple) and value and isinstance(value[0], RepoRule):
-        return f"{len(value)} rules"
-    if isinstance(value, tuple):
-        return ", ".join(value) if value else "(none)"
-    return str(value)
-
-
-def iter_effective(loaded: LoadedSettings) -> Iterator[tuple[SettingInfo, str, str]]:
-    """(row, displayed value, source) for every setting."""
-    for info in settings_table():
-        value = getattr(loaded.settings, info.name)
-        yield info, display_value(info, value), loaded.sources.get(info.name, "default")
+        raise ConfigError(f"settings file {path} is not UTF-8 text", path=path) from None

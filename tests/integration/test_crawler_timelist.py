@@ -28,9 +28,9 @@ from mirrormanager.db.models import (
 )
 from mirrormanager.demo_tree import build_demo_tree, publish_update
 from mirrormanager.scanner.service import scan
-from mirrormanager.scanner.timelist import write_timelist
 from mirrormanager.settings import Settings, load_settings
 from tests.integration import mirror_servers as servers
+from tests.timelists import write_timelist
 
 FEDORA = "pub/fedora/linux"
 LIST = "pub/fedora/fullfiletimelist-fedora"

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from mirrormanager.cli.config import mask_url
+from mirrormanager.core.hostport import HostPort
 from mirrormanager.errors import ConfigError
 from mirrormanager.settings import (
     DEFAULT_CONFIG_PATH,
     load_settings,
-    mask_url,
     resolve_config_path,
     settings_table,
 )
@@ -129,3 +130,49 @@ def test_every_setting_is_documented() -> None:
 def test_mask_url_hides_only_the_password() -> None:
     assert mask_url("postgresql+psycopg://mm:s3cret@db/mm") == "postgresql+psycopg://mm:****@db/mm"
     assert mask_url("sqlite:////var/lib/mm.sqlite") == "sqlite:////var/lib/mm.sqlite"
+
+
+def test_bind_settings_are_validated_host_ports(tmp_path: Path) -> None:
+    config = tmp_path / "mm.toml"
+    config.write_text('web_bind = "[::1]:8001"\n', encoding="utf-8")
+    loaded = load_settings(config, env={"MM_CHECKIN_BIND": "0.0.0.0:9090"}).settings
+    assert loaded.web_bind == HostPort("::1", 8001)
+    assert loaded.checkin_bind == HostPort("0.0.0.0", 9090)
+    assert str(loaded.mirrorlist_bind) == "127.0.0.1:8080"
+    config.write_text('mirrorlist_bind = "localhost:99999"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'mirrorlist_bind' in .*mm.toml.*1 to 65535"):
+        load_settings(config, env={})
+    with pytest.raises(ConfigError, match=r"'web_bind' in \$MM_WEB_BIND.*no port"):
+        load_settings(env={"MM_WEB_BIND": "8000"})
+
+
+def test_config_errors_carry_the_setting_and_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "mm.toml"
+    config.write_text('crawler_concurrency = 0\nweb_threads = "many"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert (caught.value.setting, caught.value.path) == ("web_threads", str(config))
+    config.write_text("crawler_concurrency = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert (caught.value.setting, caught.value.path) == ("crawler_concurrency", str(config))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={"MM_LOG_LEVEL": "LOUD"})
+    assert (caught.value.setting, caught.value.path) == ("log_level", None)
+    config.write_text("no_such_setting = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert caught.value.setting == "no_such_setting" and caught.value.path == str(config)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "missing.toml", env={})
+    assert caught.value.path == str(tmp_path / "missing.toml") and caught.value.setting is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("checkin_max_directories", "0"), ("checkin_min_interval", "-1"), ("crawler_log_keep", "-1")],
+)
+def test_checkin_and_log_limits_are_range_checked(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match="out of range") as caught:
+        load_settings(env={f"MM_{name.upper()}": value})
+    assert caught.value.setting == name

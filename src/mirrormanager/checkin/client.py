@@ -55,14 +55,14 @@ def read_config(path: Path) -> configparser.RawConfigParser:
         with path.open(encoding="utf-8") as stream:
             parser.read_file(stream)
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", path=path) from None
     except configparser.Error as exc:
-        raise ConfigError(f"{path} is not a report_mirror config: {exc}") from None
+        raise ConfigError(f"{path} is not a report_mirror config: {exc}", path=path) from None
     for section, key in (("global", "server"), ("site", "name"), ("site", "password")):
         if not parser.has_option(section, key):
-            raise ConfigError(f"{path}: [{section}] {key} is missing")
+            raise ConfigError(f"{path}: [{section}] {key} is missing", path=path)
     if not parser.has_option("host", "name"):
-        raise ConfigError(f"{path}: [host] name is missing")
+        raise ConfigError(f"{path}: [host] name is missing", path=path)
     return parser
 
 
@@ -107,7 +107,7 @@ def build_document(
             continue
         path = parser.get(section, "path", fallback="")
         if not path or not Path(path).is_dir():
-            raise ConfigError(f"[{section}] path {path!r} is not a directory")
+            raise ConfigError(f"[{section}] path {path!r} is not a directory", path=path)
         tree: dict[str, dict[str, Any]] = {
             relpath: {} for relpath in walk_directories(Path(path), excludes)
         }
@@ -154,7 +154,7 @@ def report_mirror(
     """Build the document and (unless ``dry_run``) send it; returns (document, reply)."""
     parser = read_config(config)
     if parser.get("global", "enabled", fallback="1").strip() != "1":
-        raise ConfigError(f"{config}: report_mirror is disabled ([global] enabled)")
+        raise ConfigError(f"{config}: report_mirror is disabled ([global] enabled)", path=config)
     document = build_document(parser, read_excludes(exclude_from))
     if dry_run:
         return document, None

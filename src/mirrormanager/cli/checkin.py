@@ -13,29 +13,24 @@ from mirrormanager.checkin.client import (
     report_mirror,
 )
 from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.cli.listen import HOST_PORT, ensure_free
+from mirrormanager.core.hostport import HostPort
 from mirrormanager.db.migrate import require_current
 from mirrormanager.db.session import make_session_factory
-from mirrormanager.errors import ConfigError
-
-
-def _bind(value: str) -> tuple[str, int]:
-    host, _, port = value.rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"--bind {value!r} must be host:port")
-    return host.strip("[]"), int(port)
 
 
 @click.command("serve-checkin")
 @config_option
-@click.option("--bind", default="127.0.0.1:8090", show_default=True, help="host:port to listen on.")
+@click.option(
+    "--bind", type=HOST_PORT, default=None, help="Where to listen (default: checkin_bind)."
+)
 @click.option(
     "--min-interval",
-    type=float,
-    default=60.0,
-    show_default=True,
-    help="Seconds a host must wait between two check-ins.",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds a host must wait between two check-ins (default: checkin_min_interval).",
 )
-def serve_checkin(bind: str, min_interval: float) -> None:
+def serve_checkin(bind: HostPort | None, min_interval: float | None) -> None:
     """Serve the report_mirror check-in endpoint (/xmlrpc and /api/checkin)."""
     import uvicorn
 
@@ -43,14 +38,19 @@ def serve_checkin(bind: str, min_interval: float) -> None:
 
     app = app_context()
     settings = app.settings
-    host, port = _bind(bind)
+    address = bind or settings.checkin_bind
     require_current(app.engine)
+    ensure_free(address, server="serve-checkin", option="--bind or checkin_bind")
     asgi = create_app(
         make_session_factory(app.engine),
         max_bytes=settings.checkin_max_bytes,
-        min_interval=min_interval,
+        max_directories=settings.checkin_max_directories,
+        min_interval=settings.checkin_min_interval if min_interval is None else min_interval,
     )
-    uvicorn.run(asgi, host=host, port=port, log_level="warning", proxy_headers=False)
+    click.echo(f"serve-checkin: listening on {address.url}", err=True)
+    uvicorn.run(
+        asgi, host=address.host, port=address.port, log_level="warning", proxy_headers=False
+    )
 
 
 @click.command("report-mirror")

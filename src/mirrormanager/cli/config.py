@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
 import click
 
 from mirrormanager.cli.context import app_context, config_option
-from mirrormanager.settings import iter_effective
+from mirrormanager.core.repo_rules import RepoRule
+from mirrormanager.settings import CategorySpec, LoadedSettings, SettingInfo, settings_table
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a database URL."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def display_value(info: SettingInfo, value: Any) -> str:
+    """Render one value for `config show`: secrets masked, structured values summarised."""
+    if info.secret:
+        if info.name == "database_url":
+            return mask_url(value) if value else "(empty: SQLite file in data_dir)"
+        return "****" if value else "(not set)"
+    if isinstance(value, tuple) and value and isinstance(value[0], CategorySpec):
+        return "; ".join(f"{c.name} -> {c.topdir} ({c.product})" for c in value)
+    if isinstance(value, tuple) and value and isinstance(value[0], RepoRule):
+        return f"{len(value)} rules"
+    if isinstance(value, tuple):
+        return ", ".join(value) if value else "(none)"
+    return str(value)
+
+
+def iter_effective(loaded: LoadedSettings) -> Iterator[tuple[SettingInfo, str, str]]:
+    """(row, displayed value, source) for every setting."""
+    for info in settings_table():
+        value = getattr(loaded.settings, info.name)
+        yield info, display_value(info, value), loaded.sources.get(info.name, "default")
 
 
 @click.group("config")
@@ -25,8 +61,6 @@ def show() -> None:
 
 def settings_markdown() -> str:
     """docs/configuration.md, generated from the settings table."""
-    from mirrormanager.settings import settings_table
-
     lines = [
         "# Configuration",
         "",
@@ -41,8 +75,6 @@ def settings_markdown() -> str:
         "| setting | type | default | environment | meaning |",
         "|---|---|---|---|---|",
     ]
-    from mirrormanager.settings import display_value
-
     for row in settings_table():
         default = "(secret)" if row.secret else display_value(row, row.default)
         default = default.replace("|", "\\|")

@@ -25,11 +25,12 @@ from mirrormanager.crawler.service import CrawlSummary, crawl
 from mirrormanager.crawler.service import Progress as ProgressCallback
 from mirrormanager.db.locks import job_lock
 from mirrormanager.errors import ConfigError
+from mirrormanager.settings import Settings
 
 EXIT_INTERRUPTED = 130
 
 
-def crawl_options(settings: Any, **overrides: Any) -> CrawlOptions:
+def crawl_options(settings: Settings, **overrides: Any) -> CrawlOptions:
     """CrawlOptions from the settings table, with command-line overrides."""
     values: dict[str, Any] = {
         "concurrency": settings.crawler_concurrency,
@@ -43,7 +44,8 @@ def crawl_options(settings: Any, **overrides: Any) -> CrawlOptions:
         "auto_disable": settings.crawler_auto_disable,
         "alternate_window": int(settings.file_detail_keep_days * 86400),
         "log_dir": Path(settings.log_dir),
-        "probe_reachability": True,
+        "log_keep": settings.crawler_log_keep,
+        "probe_reachability": settings.crawler_probe_reachability,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return CrawlOptions(**values)

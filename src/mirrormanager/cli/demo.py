@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from mirrormanager.cli.context import AppContext
 from mirrormanager.cli.crawl import crawl_options
+from mirrormanager.cli.listen import HOST_PORT, ensure_free
 from mirrormanager.cli.progress import terminal_progress
 from mirrormanager.cli.serve_mirrorlist import server_config
 from mirrormanager.cli.umdl import print_scan_summary
+from mirrormanager.core.hostport import HostPort
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import crawl
 from mirrormanager.db import migrate
@@ -44,7 +46,7 @@ DEMO_GEOIP = {
 }
 
 
-def write_demo_config(directory: Path, *, bind: str = "127.0.0.1:8080") -> Path:
+def write_demo_config(directory: Path, *, bind: str | HostPort = "127.0.0.1:8080") -> Path:
     """A settings file that points every path into the demo directory."""
     config = directory / "mirrormanager.toml"
     config.write_text(
@@ -118,6 +120,7 @@ def _versions(session: Session) -> dict[str, list[str]]:
 )
 @click.option(
     "--bind",
+    type=HOST_PORT,
     default="127.0.0.1:8080",
     show_default=True,
     help="Where the mirrorlist server listens.",
@@ -131,6 +134,7 @@ def _versions(session: Session) -> dict[str, list[str]]:
 )
 @click.option(
     "--web-bind",
+    type=HOST_PORT,
     default="127.0.0.1:8000",
     show_default=True,
     help="Where the admin UI and public pages listen.",
@@ -140,9 +144,9 @@ def demo_command(
     directory: Path,
     fresh: bool,
     serve: bool,
-    bind: str,
+    bind: HostPort,
     mirror_port: int,
-    web_bind: str,
+    web_bind: HostPort,
     debug: bool,
 ) -> None:
     """Run the whole system on a demo network: scan, mirrors, snapshot, mirrorlist server.
@@ -152,6 +156,12 @@ def demo_command(
     HTTP server, crawls it for real, builds the snapshot and serves /metalink and
     /mirrorlist on localhost, plus the admin UI and public pages.
     """
+    if serve:  # every port is checked before a minute of building, not after
+        ensure_free(bind, server="the demo's mirrorlist server", option="--bind")
+        ensure_free(web_bind, server="the demo's web UI", option="--web-bind")
+    if mirror_port:
+        mirrors_at = HostPort("127.0.0.1", mirror_port)
+        ensure_free(mirrors_at, server="the demo mirrors", option="--mirror-port")
     directory = directory.resolve()
     if fresh and directory.exists():
         shutil.rmtree(directory)
@@ -228,14 +238,15 @@ def demo_logins(session: Session, admin_group: str) -> list[tuple[str, str, str]
     return logins
 
 
-def _start_web(app: AppContext, web_bind: str) -> Any:
+def _start_web(app: AppContext, web_bind: HostPort) -> Any:
     """The admin UI and public pages on a waitress server in a background thread."""
     from waitress.server import create_server
 
     from mirrormanager.web.app import create_app
 
-    host, _, port = web_bind.rpartition(":")
-    server = create_server(create_app(app.settings), host=host, port=int(port), threads=4)
+    server = create_server(
+        create_app(app.settings), host=web_bind.host, port=web_bind.port, threads=4
+    )
     threading.Thread(target=server.run, daemon=True).start()
     return server
 
@@ -243,14 +254,14 @@ def _start_web(app: AppContext, web_bind: str) -> Any:
 def _serve(
     app: AppContext,
     mirrors: DemoMirrorServer,
-    bind: str,
+    bind: HostPort,
     directory: Path,
-    web_bind: str,
+    web_bind: HostPort,
     logins: list[tuple[str, str, str]],
 ) -> None:
     web = _start_web(app, web_bind)
     settings = app.settings
-    url = f"http://{bind}"
+    url = bind.url
     repo_file = directory / "demo.repo"
     repo_file.write_text(
         "[mirrormanager-demo]\nname=MirrorManager demo (fedora-41)\n"

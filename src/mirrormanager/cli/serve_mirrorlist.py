@@ -7,18 +7,21 @@ the settings, builds the worker config and hands over to the Granian supervisor.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.cli.listen import HOST_PORT, ensure_free
+from mirrormanager.core.hostport import HostPort
+from mirrormanager.settings import Settings
 
 if TYPE_CHECKING:
     from mirrormanager.mirrorlist.app import ServerConfig
 
 
 def server_config(
-    settings: Any, *, snapshot: Path | None = None, geoip: Path | None = None
+    settings: Settings, *, snapshot: Path | None = None, geoip: Path | None = None
 ) -> ServerConfig:
     """The workers' configuration from the settings, with command-line overrides."""
     from mirrormanager.mirrorlist.app import ServerConfig
@@ -36,7 +39,9 @@ def server_config(
 
 @click.command("serve-mirrorlist")
 @config_option
-@click.option("--bind", default=None, metavar="HOST:PORT", help="Default: mirrorlist_bind.")
+@click.option(
+    "--bind", type=HOST_PORT, default=None, help="Where to listen (default: mirrorlist_bind)."
+)
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Worker processes.")
 @click.option(
     "--snapshot",
@@ -52,14 +57,16 @@ def server_config(
     help="MaxMind-format country database (default: geoip_database setting).",
 )
 def serve_mirrorlist(
-    bind: str | None, workers: int | None, snapshot: Path | None, geoip: Path | None
+    bind: HostPort | None, workers: int | None, snapshot: Path | None, geoip: Path | None
 ) -> None:
     """Serve /mirrorlist and /metalink (plus /-/health, /-/snapshot, /metrics)."""
-    from mirrormanager.mirrorlist.server import parse_bind, serve
+    from mirrormanager.mirrorlist.server import serve
 
     settings = app_context().settings
-    bind = bind or settings.mirrorlist_bind
-    parse_bind(bind)  # a bad address fails before any worker starts
+    address = bind or settings.mirrorlist_bind
+    # Granian listens with SO_REUSEPORT: without this check a second server on the same
+    # port would start silently and the kernel would split the clients between the two.
+    ensure_free(address, server="serve-mirrorlist", option="--bind or mirrorlist_bind")
     config = server_config(settings, snapshot=snapshot, geoip=geoip)
-    click.echo(f"serve-mirrorlist: {config.snapshot_path} on http://{bind}", err=True)
-    serve(config, bind=bind, workers=workers or settings.mirrorlist_workers)
+    click.echo(f"serve-mirrorlist: {config.snapshot_path}, listening on {address.url}", err=True)
+    serve(config, bind=address, workers=workers or settings.mirrorlist_workers)

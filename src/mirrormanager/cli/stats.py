@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import click
 
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.db.locks import job_lock
 from mirrormanager.stats.ingest import FileReport, expire, ingest
-
-
-def keep_days_setting(settings: Any) -> int:
-    """`stats_keep_days` once the settings table has it; 400 days until then."""
-    return int(settings.stats_keep_days)
 
 
 @click.group("stats")
@@ -89,7 +83,7 @@ def ingest_command(files: tuple[Path, ...], workers: int, allow_live: bool) -> i
 def expire_command(days: int | None) -> int:
     """Delete daily statistics and propagation history older than the retention."""
     app = app_context()
-    keep = days if days is not None else keep_days_setting(app.settings)
+    keep = days if days is not None else app.settings.stats_keep_days
     session = app.session()
     access, propagation = expire(session, keep)
     session.close()

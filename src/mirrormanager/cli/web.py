@@ -5,21 +5,17 @@ from __future__ import annotations
 import click
 
 from mirrormanager.cli.context import app_context, config_option
-from mirrormanager.errors import ConfigError
-
-
-def parse_bind(bind: str) -> tuple[str, int]:
-    host, sep, port = bind.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"web bind address {bind!r} must be host:port")
-    return host.strip("[]") or "127.0.0.1", int(port)
+from mirrormanager.cli.listen import HOST_PORT, ensure_free
+from mirrormanager.core.hostport import HostPort
 
 
 @click.command("serve-web")
 @config_option
-@click.option("--bind", default=None, help="host:port to listen on (default: web_bind setting).")
+@click.option(
+    "--bind", type=HOST_PORT, default=None, help="Where to listen (default: web_bind setting)."
+)
 @click.option("--threads", type=click.IntRange(1, 256), default=None, help="Worker threads.")
-def serve_web(bind: str | None, threads: int | None) -> None:
+def serve_web(bind: HostPort | None, threads: int | None) -> None:
     """Serve the web UI with waitress (any WSGI server can run mirrormanager.web.wsgi:app)."""
     import waitress
 
@@ -29,13 +25,14 @@ def serve_web(bind: str | None, threads: int | None) -> None:
     app_ctx = app_context()
     settings = app_ctx.settings
     require_current(app_ctx.engine)
-    host, port = parse_bind(bind or settings.web_bind)
+    address = bind or settings.web_bind
+    ensure_free(address, server="serve-web", option="--bind or web_bind")
     app = create_app(settings)
-    click.echo(f"serving the web UI on http://{host}:{port}/")
+    click.echo(f"serve-web: listening on {address.url}/")
     waitress.serve(
         app,
-        host=host,
-        port=port,
+        host=address.host,
+        port=address.port,
         threads=threads or settings.web_threads,
         ident="mirrormanager",
     )

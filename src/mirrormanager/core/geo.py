@@ -51,11 +51,3 @@ def continent_of(country: str, redirects: Mapping[str, str] | None = None) -> st
         if redirected:
             return redirected
     return COUNTRY_CONTINENT.get(country, "")
-
-
-def countries_of(continent: str, redirects: Mapping[str, str] | None = None) -> frozenset[str]:
-    """All countries that count as part of a continent, redirects applied."""
-    found = {c for c, cont in COUNTRY_CONTINENT.items() if continent_of(c, redirects) == continent}
-    if redirects:
-        found.update(c for c, cont in redirects.items() if cont == continent)
-    return frozenset(found)

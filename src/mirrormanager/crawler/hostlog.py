@@ -7,12 +7,12 @@ A crawl collects its lines in memory and writes the file once when the host is d
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from mirrormanager.files.atomic import write_atomic
 
 MAX_READ_BYTES = 1 << 20
 MAX_LINES = 20_000  # a host's log is bounded even for a pathological mirror
@@ -54,18 +54,7 @@ def write_host_log(log_dir: Path, host_id: int, text: str, *, keep: int = 5) -> 
             older.replace(path.with_name(f"{path.name}.{index + 1}"))
     if keep > 0 and path.exists():
         path.replace(path.with_name(f"{path.name}.1"))
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    write_atomic(path, text)
     return path
 
 

@@ -4,32 +4,28 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Sequence
-from email.message import EmailMessage
-from typing import Any
 
 from mirrormanager.logging import get_logger
+from mirrormanager.notify.mail import send_mail
+from mirrormanager.settings import Settings
 
 log = get_logger(__name__)
 
 
-def disabled_message(
-    settings: Any, host_name: str, site_name: str, host_id: int, reason: str, to: Sequence[str]
-) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = f"MirrorManager: mirror {host_name} disabled by the crawler"
-    message["From"] = settings.email_from
-    message["To"] = ", ".join(to)
-    message.set_content(
+def disabled_text(host_name: str, site_name: str, host_id: int, reason: str) -> tuple[str, str]:
+    """(subject, body) of the mail that tells a host's contacts it was disabled."""
+    subject = f"MirrorManager: mirror {host_name} disabled by the crawler"
+    body = (
         f"The mirror {host_name} (site {site_name}, host id {host_id}) was disabled.\n\n"
         f"Reason: {reason}\n\n"
         "It is re-enabled automatically after its next successful crawl. The crawl log is\n"
         f"on the host's page (crawler log {host_id}).\n"
     )
-    return message
+    return subject, body
 
 
 def notify_disabled(
-    settings: Any,
+    settings: Settings,
     *,
     host_name: str,
     site_name: str,
@@ -46,15 +42,9 @@ def notify_disabled(
     to = sorted({r for r in (*recipients, settings.admin_email) if r})
     if not settings.smtp_server or not to:
         return False
-    message = disabled_message(settings, host_name, site_name, host_id, reason, to)
-    server, _, port = settings.smtp_server.partition(":")
+    subject, body = disabled_text(host_name, site_name, host_id, reason)
     try:
-        with smtplib.SMTP(server, int(port or 25), timeout=30) as smtp:
-            if settings.smtp_username:
-                smtp.starttls()
-                smtp.login(settings.smtp_username, settings.smtp_password)
-            smtp.send_message(message)
+        return send_mail(settings, to, subject, body)
     except (OSError, smtplib.SMTPException) as exc:
         log.error("notification mail failed", host=host_name, error=str(exc))
         return False
-    return True

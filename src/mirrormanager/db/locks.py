@@ -66,6 +66,7 @@ def job_lock(engine: Engine, name: str, *, what: str | None = None) -> Iterator[
             raise LockHeldError(
                 f"another {what} is running (pid {holder}, lock {path})",
                 hint="wait for it to finish; the lock is released when that process exits",
+                path=path,
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -36,13 +36,19 @@ def alembic_config_no_engine() -> Config:
     return config
 
 
+def _shown(engine: Engine) -> str:
+    """The database URL without its password, for messages and DatabaseError.url."""
+    return engine.url.render_as_string(hide_password=True)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; each migration runs in its own transaction."""
     try:
         command.upgrade(alembic_config(engine), revision)
     except OperationalError as exc:
         raise DatabaseError(
-            f"cannot migrate database {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+            f"cannot migrate database {_shown(engine)}: {exc.orig}",
+            url=_shown(engine),
         ) from exc
 
 
@@ -52,7 +58,8 @@ def current_revision(engine: Engine) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
         raise DatabaseError(
-            f"cannot reach database {engine.url.render_as_string(hide_password=True)}: {exc}"
+            f"cannot reach database {_shown(engine)}: {exc}",
+            url=_shown(engine),
         ) from exc
 
 
@@ -62,9 +69,9 @@ def require_current(engine: Engine) -> None:
     head = head_revision()
     if current != head:
         raise DatabaseError(
-            f"database {engine.url.render_as_string(hide_password=True)} is at schema "
-            f"revision {current or 'none'}, expected {head}",
+            f"database {_shown(engine)} is at schema revision {current or 'none'}, expected {head}",
             hint="run `mirrormanager db upgrade`",
+            url=_shown(engine),
         )
 
 

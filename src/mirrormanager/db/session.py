@@ -36,7 +36,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigError(f"database_url {url!r} is not a database URL: {exc}") from None
+        raise ConfigError(
+            f"database_url {url!r} is not a database URL: {exc}", setting="database_url"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -485,7 +485,7 @@ def _source_engine(url: str) -> sa.Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise InputError(f"--from {url!r} is not a database URL: {exc}") from None
+        raise InputError(f"--from {url!r} is not a database URL: {exc}", url=url) from None
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
         raise InputError(f"no MirrorManager2 database at {parsed.database!r}")
     if parsed.drivername == "postgresql":

@@ -13,7 +13,7 @@ import os
 import signal
 from typing import Any
 
-from mirrormanager.errors import ConfigError
+from mirrormanager.core.hostport import HostPort
 from mirrormanager.logging import get_logger
 from mirrormanager.mirrorlist.app import MirrorlistApp, ServerConfig
 
@@ -30,19 +30,11 @@ def worker_app() -> MirrorlistApp:
     return MirrorlistApp(ServerConfig.from_json(os.environ[CONFIG_ENV]))
 
 
-def parse_bind(bind: str) -> tuple[str, int]:
-    host, sep, port = bind.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ConfigError(f"mirrorlist bind address {bind!r} is not host:port")
-    return host.strip("[]") or "127.0.0.1", int(port)
-
-
-def serve(config: ServerConfig, *, bind: str, workers: int) -> None:
+def serve(config: ServerConfig, *, bind: HostPort, workers: int) -> None:
     """Block serving until SIGINT/SIGTERM."""
     from granian.constants import Interfaces, Loops
     from granian.server import Server
 
-    host, port = parse_bind(bind)
     os.environ[CONFIG_ENV] = config.to_json()
 
     class _Server(Server):  # type: ignore[misc,valid-type]
@@ -58,8 +50,8 @@ def serve(config: ServerConfig, *, bind: str, workers: int) -> None:
 
     server = _Server(
         "mirrormanager.mirrorlist.server:worker_app",
-        address=host,
-        port=port,
+        address=bind.host,
+        port=bind.port,
         interface=Interfaces.ASGI,
         workers=max(1, workers),
         loop=Loops.auto,  # uvloop when installed (granian[uvloop]), else asyncio

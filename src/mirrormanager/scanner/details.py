@@ -33,7 +33,7 @@ def repomd_detail(path: str) -> DetailData:
         raw = handle.read(MAX_REPOMD + 1)
         st = os.fstat(handle.fileno())
     if len(raw) > MAX_REPOMD:
-        raise FormatError(f"{path} is larger than {MAX_REPOMD} bytes")
+        raise FormatError(f"{path} is larger than {MAX_REPOMD} bytes", path=path)
     repomd = parse_repomd(raw, source=path)
     return DetailData(
         filename="repomd.xml",

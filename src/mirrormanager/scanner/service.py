@@ -169,6 +169,7 @@ def _check_top(path: str, spec: CategorySpec) -> None:
         raise ScanError(
             f"top directory {path} of category {spec.name!r} is missing",
             hint="is the master tree mounted? nothing of this category was changed",
+            path=path,
         )
     try:
         with os.scandir(path) as entries:
@@ -177,6 +178,7 @@ def _check_top(path: str, spec: CategorySpec) -> None:
         raise ScanError(
             f"top directory {path} of category {spec.name!r} is unreadable: {exc.strerror}",
             hint="nothing of this category was changed",
+            path=path,
         ) from None
 
 

@@ -147,35 +147,3 @@ class TimelistWalker:
 
 def _under_any(relpath: str, roots: list[str]) -> bool:
     return any(relpath.startswith(root + "/") for root in roots if root)
-
-
-def write_timelist(top: str, output: str, *, prefix: str = "") -> int:
-    """Write a fullfiletimelist of the tree at `top` (for tests, demos and small masters).
-
-    Returns the number of entries. Written to a temporary file and renamed, like every
-    file MirrorManager publishes.
-    """
-    lines = []
-    for directory, dirnames, filenames in os.walk(top):
-        rel = os.path.relpath(directory, top)
-        rel = "" if rel == "." else rel
-        for name in sorted(dirnames):
-            st = os.lstat(os.path.join(directory, name))
-            path = f"{prefix}{rel}/{name}" if rel else f"{prefix}{name}"
-            lines.append(f"{int(st.st_ctime)}\td\t0\t{path}")
-        for name in sorted(filenames):
-            if name.startswith("fullfiletimelist-"):
-                continue
-            st = os.lstat(os.path.join(directory, name))
-            kind = "l" if stat.S_ISLNK(st.st_mode) else "f"
-            path = f"{prefix}{rel}/{name}" if rel else f"{prefix}{name}"
-            lines.append(f"{int(st.st_mtime)}\t{kind}\t{st.st_size}\t{path}")
-    tmp = output + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write("[Version]\n2\n\n[Files]\n")
-        handle.write("\n".join(lines))
-        handle.write("\n\n[End]\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, output)
-    return len(lines)

@@ -56,6 +56,7 @@ def check_snapshot_file(path: str | Path) -> CheckedSnapshot:
         raise FormatError(
             f"cannot read snapshot {path}: {exc.strerror}",
             hint="build it first with `mirrormanager snapshot`",
+            path=path,
         ) from None
     try:
         snap = decode_any(raw, source=str(path))
@@ -63,6 +64,7 @@ def check_snapshot_file(path: str | Path) -> CheckedSnapshot:
         raise FormatError(
             f"refusing to publish {path}: {exc.message}",
             hint="rebuild it with `mirrormanager snapshot`; the servers keep their copy",
+            path=path,
         ) from None
     return CheckedSnapshot(path, detect_format(raw), snap.serial, len(raw))
 
@@ -110,11 +112,13 @@ class RsyncPusher:
         try:
             done = subprocess.run(argv, capture_output=True, text=True, check=False)
         except OSError as exc:
-            raise TransferError(f"cannot run {self.rsync}: {exc.strerror}") from None
+            raise TransferError(
+                f"cannot run {self.rsync}: {exc.strerror}", url=destination
+            ) from None
         if done.returncode != 0:
             lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
             detail = "; ".join(lines)[-_STDERR_TAIL:] or "no message"
-            raise TransferError(f"rsync exited {done.returncode}: {detail}")
+            raise TransferError(f"rsync exited {done.returncode}: {detail}", url=destination)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,22 +212,24 @@ def _download(
             if response.status_code == 304:
                 return 304, b"", response.headers.get("etag")
             if response.status_code != 200:
-                raise TransferError(f"{url} answered HTTP {response.status_code}")
+                raise TransferError(f"{url} answered HTTP {response.status_code}", url=url)
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise TransferError(
-                    f"{url} is {declared} bytes, more than the limit of {max_bytes}"
+                    f"{url} is {declared} bytes, more than the limit of {max_bytes}", url=url
                 )
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TransferError(f"{url} sent more than the limit of {max_bytes} bytes")
+                    raise TransferError(
+                        f"{url} sent more than the limit of {max_bytes} bytes", url=url
+                    )
                 chunks.append(chunk)
             return 200, b"".join(chunks), response.headers.get("etag")
     except httpx.HTTPError as exc:
-        raise TransferError(f"cannot fetch {url}: {exc}") from None
+        raise TransferError(f"cannot fetch {url}: {exc}", url=url) from None
 
 
 def _current_format(path: Path) -> str | None:
@@ -255,7 +261,9 @@ def fetch_snapshot(
     status, data, new_etag = _download(client, url, headers, max_bytes)
     if status == 304:
         if not etag:
-            raise TransferError(f"{url} answered 304 Not Modified to a request without an ETag")
+            raise TransferError(
+                f"{url} answered 304 Not Modified to a request without an ETag", url=url
+            )
         log.info("snapshot not modified", url=url, path=str(output))
         return FetchResult(url, output, "not-modified", etag=etag)
     try:
@@ -268,6 +276,8 @@ def fetch_snapshot(
         raise FormatError(
             f"refusing the snapshot from {url}: {exc.message}",
             hint=f"{output} is kept as it was",
+            url=url,
+            path=output,
         ) from None
     with folder_lock(output):
         publish(data, output)

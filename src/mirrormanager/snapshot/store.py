@@ -12,13 +12,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from mirrormanager.core.snapshot_model import Snapshot
 from mirrormanager.errors import FormatError, LockHeldError
+from mirrormanager.files.atomic import write_atomic
 from mirrormanager.formats import mm2_protobuf, snapshot_codec
 
 OLD_DIR = "old"
@@ -49,11 +48,11 @@ def load_snapshot(path: str | Path) -> Snapshot:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise FormatError(f"cannot read snapshot {path}: {exc.strerror}") from None
+        raise FormatError(f"cannot read snapshot {path}: {exc.strerror}", path=path) from None
     try:
         return decode_any(raw, source=str(path))
     except FormatError as exc:
-        raise FormatError(f"{path}: {exc.message}", hint=exc.hint) from None
+        raise FormatError(f"{path}: {exc.message}", hint=exc.hint, path=path) from None
 
 
 def next_serial(path: str | Path, now: int) -> int:
@@ -79,6 +78,7 @@ def folder_lock(target: str | Path) -> Iterator[None]:
             raise LockHeldError(
                 f"another snapshot builder is publishing into {folder} (lock {lock_path})",
                 hint="wait for it to finish; the lock is released when that process exits",
+                path=lock_path,
             ) from None
         try:
             yield
@@ -88,40 +88,9 @@ def folder_lock(target: str | Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def publish(data: bytes, target: str | Path, *, keep_old: bool = True) -> Path:
     """Atomically replace ``target`` with ``data``; the replaced file goes to ``old/``.
 
     The caller holds :func:`folder_lock`. Returns the target path.
     """
-    target = Path(target)
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        if keep_old and target.exists():
-            old = folder / OLD_DIR
-            old.mkdir(exist_ok=True)
-            # Copy, never move: the live file must exist at every moment for the servers.
-            shutil.copy2(target, old / f".{target.name}.tmp")
-            os.replace(old / f".{target.name}.tmp", old / target.name)
-            _fsync_dir(old)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(folder)
-    return target
+    return write_atomic(target, data, keep_previous=OLD_DIR if keep_old else None)

@@ -111,10 +111,6 @@ class ApiTokenForm(BaseForm):
     name = StringField("Token name", [DataRequired(), Length(max=100)])
 
 
-class ConfirmForm(BaseForm):
-    """An empty form: CSRF only (delete confirmations, toggles)."""
-
-
 # --- sites and hosts ----------------------------------------------------------------------
 class SiteForm(BaseForm):
     name = StringField(

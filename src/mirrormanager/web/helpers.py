@@ -11,8 +11,17 @@ from flask import current_app, request
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from mirrormanager.settings import Settings
+
 T = TypeVar("T")
 MAX_SEARCH = 200
+
+
+def app_settings() -> Settings:
+    """The running app's settings, typed: a misspelt setting name fails the type check."""
+    settings = current_app.config["MM_SETTINGS"]
+    assert isinstance(settings, Settings), "create_app() stores Settings in MM_SETTINGS"
+    return settings
 
 
 @dataclass
@@ -52,7 +61,7 @@ def paginate(
             column.ilike(like, escape="\\") for column in search
         ]
         stmt = stmt.where(or_(*conditions))
-    per_page = per_page or current_app.config["MM_SETTINGS"].web_page_size
+    per_page = per_page or app_settings().web_page_size
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     try:

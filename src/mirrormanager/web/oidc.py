@@ -13,17 +13,19 @@ from authlib.integrations.flask_client import OAuth  # type: ignore[import-untyp
 from flask import Flask, current_app
 
 from mirrormanager.logging import get_logger
+from mirrormanager.settings import Settings
+from mirrormanager.web.helpers import app_settings
 
 log = get_logger(__name__)
 
 CLIENT_NAME = "oidc"
 
 
-def enabled(settings: Any) -> bool:
+def enabled(settings: Settings) -> bool:
     return bool(settings.oidc_issuer and settings.oidc_client_id)
 
 
-def init_app(app: Flask, settings: Any) -> None:
+def init_app(app: Flask, settings: Settings) -> None:
     if not enabled(settings):
         return
     oauth = OAuth(app)
@@ -52,7 +54,7 @@ def finish_login() -> dict[str, Any]:
     oidc_client = client()
     token = oidc_client.authorize_access_token()
     claims: dict[str, Any] = dict(token.get("userinfo") or {})
-    groups_claim = current_app.config["MM_SETTINGS"].oidc_groups_claim
+    groups_claim = app_settings().oidc_groups_claim
     if groups_claim not in claims:
         try:
             claims.update(dict(oidc_client.userinfo(token=token)))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from mirrormanager.db.models import (
     User,
 )
 from mirrormanager.web.accounts import group_names
+from mirrormanager.web.helpers import app_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -45,7 +46,7 @@ def is_admin(user: User | None = None) -> bool:
         return False
     cache: dict[int, bool] = g.setdefault("_admin_cache", {})
     if user.id not in cache:
-        cache[user.id] = current_app.config["MM_SETTINGS"].admin_group in group_names(db(), user)
+        cache[user.id] = app_settings().admin_group in group_names(db(), user)
     return cache[user.id]
 
 

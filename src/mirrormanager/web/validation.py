@@ -17,10 +17,11 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from mirrormanager.core.geo import CONTINENTS
+
 URL_SCHEMES = ("http", "https", "rsync", "ftp")
 MAX_URL_LENGTH = 1024
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_CONTINENTS = ("AF", "AN", "AS", "EU", "NA", "OC", "SA")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
@@ -76,7 +77,7 @@ def country_problem(code: str) -> str | None:
 
 
 def continent_problem(code: str) -> str | None:
-    return None if code in _CONTINENTS else f"Use one of {', '.join(_CONTINENTS)}."
+    return None if code in CONTINENTS else f"Use one of {', '.join(CONTINENTS)}."
 
 
 def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:

@@ -55,10 +55,11 @@ def test_serves_reloads_and_forwards_sighup(tmp_path: Path) -> None:
     code = (
         "from pathlib import Path\n"
         "from mirrormanager.mirrorlist.app import ServerConfig\n"
+        "from mirrormanager.core.hostport import HostPort\n"
         "from mirrormanager.mirrorlist.server import serve\n"
         f"serve(ServerConfig(Path({str(snapshot)!r}), '', reload_seconds=0.2,"
         f" access_log=Path({str(tmp_path / 'access.log')!r})),"
-        f" bind='127.0.0.1:{port}', workers=2)\n"
+        f" bind=HostPort('127.0.0.1', {port}), workers=2)\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MM_")}
     proc = subprocess.Popen(

@@ -22,7 +22,7 @@ from mirrormanager.crawler.model import (
 )
 from mirrormanager.crawler.plan import master_timelist
 from mirrormanager.formats.timelist import MAX_LINE, TimelistReader
-from mirrormanager.scanner.timelist import write_timelist
+from tests.timelists import write_timelist
 
 BASE = "http://mirror.example.org/pub/fedora/linux"
 LIST_PATH = "/pub/fedora/fullfiletimelist-fedora"  # in the category top's parent

@@ -11,8 +11,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from mirrormanager.checkin.handler import CheckinHandler
 from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.db.models import Host
+from mirrormanager.settings import Settings
 from mirrormanager.web.compat import queries
 from mirrormanager.web.compat.rsync_filter import rsync_filter
+from mirrormanager.web.helpers import app_settings
 from mirrormanager.web.permissions import db, get_or_404, is_admin, may_manage_site
 
 bp = Blueprint("compat", __name__)
@@ -29,7 +31,7 @@ STATISTICS_ANCHORS = {
 @bp.record_once
 def _setup(state: Any) -> None:
     app = state.app
-    settings = app.config["MM_SETTINGS"]
+    settings: Settings = app.config["MM_SETTINGS"]
     app.extensions[HANDLER_KEY] = CheckinHandler(
         app.extensions["mm_session_factory"],
         max_bytes=settings.checkin_max_bytes,
@@ -79,7 +81,7 @@ def crawler_log(host_id: int) -> Response:
     # A private host's log names its private URLs: only its own admins may read it.
     if not public and not may_manage_site(host.site_id):
         abort(404)
-    text = read_crawl_log(current_app.config["MM_SETTINGS"], host.id)
+    text = read_crawl_log(app_settings(), host.id)
     if not text:
         abort(404, f"no crawl log for host {host.id} yet")
     response = _text(text)

@@ -24,6 +24,7 @@ from flask import current_app, g, render_template, request, session
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, NotFound
 
+from mirrormanager.settings import Settings
 from mirrormanager.stats import propagation as prop
 from mirrormanager.stats.mirrors import (
     CONTINENT_NAMES,
@@ -62,7 +63,7 @@ __all__ = ["bp", "invalidate_public_cache"]
 @bp.record_once
 def _setup(state: flask.blueprints.BlueprintSetupState) -> None:
     config = state.app.config
-    settings = config.get("MM_SETTINGS")
+    settings: Settings | None = config.get("MM_SETTINGS")
     # An app without MirrorManager settings (a bare test app) uses the cache's defaults.
     ttl = config.get(
         "PUBLIC_CACHE_SECONDS", settings.public_cache_seconds if settings else DEFAULT_TTL

@@ -22,9 +22,10 @@ from werkzeug.wrappers import Response
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import User
 from mirrormanager.errors import InputError
+from mirrormanager.notify.mail import send_mail
 from mirrormanager.web import accounts, audit, oidc
 from mirrormanager.web.forms import LoginForm, ResetForm, ResetRequestForm, SignupForm, text
-from mirrormanager.web.mail import send_mail
+from mirrormanager.web.helpers import app_settings
 from mirrormanager.web.permissions import db
 from mirrormanager.web.security import (
     EmailTokens,
@@ -38,12 +39,8 @@ bp = Blueprint("auth", __name__)
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-def _settings() -> Any:
-    return current_app.config["MM_SETTINGS"]
-
-
 def tokens() -> EmailTokens:
-    hours = _settings().web_token_max_age_hours
+    hours = app_settings().web_token_max_age_hours
     return EmailTokens(current_app.config["SECRET_KEY"], hours * 3600)
 
 
@@ -56,7 +53,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _external(endpoint: str, **values: Any) -> str:
-    base = str(_settings().web_base_url).rstrip("/")
+    base = str(app_settings().web_base_url).rstrip("/")
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
@@ -80,7 +77,7 @@ def login() -> Any:
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, text(form.password))
         if user is None or not ok or not user.active:
             flash("Wrong user name or password.", "error")
-        elif user.email and not user.email_confirmed and _settings().web_signup:
+        elif user.email and not user.email_confirmed and app_settings().web_signup:
             flash("Please confirm your e-mail address first; we sent you a link.", "warning")
         else:
             log_in(user)
@@ -99,7 +96,7 @@ def logout() -> Response:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup() -> Any:
-    if not _settings().web_signup:
+    if not app_settings().web_signup:
         abort(404)
     form = SignupForm()
     if form.validate_on_submit():
@@ -117,7 +114,7 @@ def signup() -> Any:
             db().commit()
             link = _external("auth.confirm", token=tokens().make("confirm", {"uid": user.id}))
             send_mail(
-                _settings(),
+                app_settings(),
                 text(form.email),
                 "Confirm your MirrorManager account",
                 f"Open this link to confirm your account {user.username}:\n\n{link}\n",
@@ -151,7 +148,7 @@ def reset_request() -> Any:
                 "reset", {"uid": user.id, "pwf": password_fingerprint(user.password_hash)}
             )
             send_mail(
-                _settings(),
+                app_settings(),
                 text(form.email),
                 "Reset your MirrorManager password",
                 f"Open this link to choose a new password for {user.username}:\n\n"
@@ -186,7 +183,7 @@ def reset(token: str) -> Any:
 
 @bp.get("/login/oidc")
 def oidc_login() -> Any:
-    if not oidc.enabled(_settings()):
+    if not oidc.enabled(app_settings()):
         abort(404)
     session["oidc_next"] = _safe_next(request.args.get("next"))
     try:
@@ -199,7 +196,7 @@ def oidc_login() -> Any:
 
 @bp.get("/login/oidc/callback")
 def oidc_callback() -> Any:
-    settings = _settings()
+    settings = app_settings()
     if not oidc.enabled(settings):
         abort(404)
     try:

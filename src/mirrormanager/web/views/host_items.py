@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from mirrormanager.db.models import (
@@ -35,7 +35,7 @@ from mirrormanager.web.forms import (
     add_error,
     text,
 )
-from mirrormanager.web.helpers import confirm_page
+from mirrormanager.web.helpers import app_settings, confirm_page
 from mirrormanager.web.permissions import (
     current_user,
     db,
@@ -53,7 +53,7 @@ bp = Blueprint("host_items", __name__)
 
 def netblock_admin_problem(netblock: str) -> str | None:
     """Why a site admin may not add this netblock (too large and public), or None."""
-    settings = current_app.config["MM_SETTINGS"]
+    settings = app_settings()
     v4 = settings.web_netblock_max_prefix_v4
     v6 = settings.web_netblock_max_prefix_v6
     if not is_admin() and validation.netblock_needs_admin(netblock, v4, v6):

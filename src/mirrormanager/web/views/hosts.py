@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
+from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.db.models import (
     Category,
     Host,
@@ -27,7 +27,7 @@ from mirrormanager.web.forms import (
     add_error,
     text,
 )
-from mirrormanager.web.helpers import confirm_page
+from mirrormanager.web.helpers import app_settings, confirm_page
 from mirrormanager.web.permissions import (
     current_user,
     db,
@@ -168,17 +168,10 @@ def delete(host_id: int) -> Any:
     return redirect(url_for("sites.show", site_id=site_id))
 
 
-def crawl_log(host_id: int) -> str | None:
-    """The crawler's log of this host; None when the crawler part is not installed."""
+def crawl_log(host_id: int) -> str:
+    """The crawler's latest log of this host ("" when it has none yet)."""
     try:
-        hostlog = importlib.import_module("mirrormanager.crawler.hostlog")
-    except ImportError:
-        return None
-    reader = getattr(hostlog, "read_crawl_log", None)
-    if reader is None:
-        return None
-    try:
-        return str(reader(current_app.config["MM_SETTINGS"], host_id))
+        return read_crawl_log(app_settings(), host_id)
     except OSError as exc:
         return f"(the log cannot be read: {exc})"
 

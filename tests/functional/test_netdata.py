@@ -9,11 +9,11 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from mirrormanager.cli.netdata import (
+from mirrormanager.cli.netdata import import_asn, import_country
+from mirrormanager.errors import FormatError
+from mirrormanager.maintenance.netdata import (
     ASN_TABLE,
     COUNTRY_TABLE,
-    import_asn,
-    import_country,
     parse_asn_table,
     parse_country_table,
     replace_table,
@@ -72,7 +72,8 @@ def test_cli_imports_and_reports_bad_lines(file_db: str, tmp_path: Path) -> None
     result = runner.invoke(import_country, ["-"], input="10.0.0.0/8 AT\n", env=env)
     assert result.exit_code == 0 and "1 netblocks imported" in result.output
     result = runner.invoke(import_country, ["-"], input="garbage\n", env=env)
-    assert result.exit_code != 0 and "nothing replaced" in result.output
+    assert isinstance(result.exception, FormatError)
+    assert result.exception.path == "stdin" and "nothing replaced" in str(result.exception)
     engine = create_engine(file_db)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(ASN_TABLE)).scalar() == 4

@@ -1,0 +1,1 @@
+"""Files MirrorManager publishes: written whole or not at all (see `atomic`)."""
