@@ -239,6 +239,11 @@ class Settings:
     )
     web_netblock_max_prefix_v6: int = setting(32, help="The same limit for IPv6 netblocks")
     web_page_size: int = setting(50, help="Rows per page on long lists")
+    web_check_min_interval: float = setting(
+        300.0,
+        help="Seconds between two 'Check now' crawls of one host (the host page's button and "
+        "POST /api/v1/hosts/{id}/check); 0 allows back-to-back checks",
+    )
     oidc_issuer: str = setting("", help="OpenID Connect provider URL; empty disables OIDC login")
     oidc_client_id: str = setting("", help="OIDC client id registered at the provider")
     oidc_client_secret: str = setting("", help="OIDC client secret", secret=True)
@@ -506,7 +511,13 @@ def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
                     f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
                     f"{', '.join(choices)}, got {values[name]!r}"
                 )
-    for name in (*_POSITIVE, "file_detail_keep_days", "checkin_min_interval", "crawler_log_keep"):
+    non_negative = (
+        "file_detail_keep_days",
+        "checkin_min_interval",
+        "crawler_log_keep",
+        "web_check_min_interval",
+    )
+    for name in (*_POSITIVE, *non_negative):
         if values[name] < (1 if name in _POSITIVE else 0):
             with _blame(name, sources.get(name)):
                 raise ConfigError(

@@ -24,7 +24,7 @@ from mirrormanager.db.models import User
 from mirrormanager.db.session import make_engine, make_session_factory
 from mirrormanager.logging import get_logger
 from mirrormanager.settings import Settings, load_settings
-from mirrormanager.web import crumbs, oidc
+from mirrormanager.web import checks, crumbs, oidc
 from mirrormanager.web.permissions import current_user, is_admin
 from mirrormanager.web.security import password_fingerprint
 
@@ -59,6 +59,8 @@ def create_app(
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.effective_database_url))
     app.extensions["mm_session_factory"] = session_factory
+    # "Check now" crawls in a thread of this process; tests put an inline runner here.
+    app.extensions["mm_check_runner"] = checks.thread_runner(session_factory, settings)
     csrf.init_app(app)
     oidc.init_app(app, settings)
     _register_blueprints(app)
@@ -75,7 +77,9 @@ def _register_blueprints(app: Flask) -> None:
         admin_dashboard,
         admin_users,
         api,
+        api_checks,
         auth,
+        host_checks,
         host_items,
         hosts,
         sites,
@@ -97,8 +101,10 @@ def _register_blueprints(app: Flask) -> None:
         admin_dashboard,
         admin_crud,
         admin_users,
+        host_checks,
     ):
         app.register_blueprint(module.bp)
+    del api_checks  # imported for its routes on api.bp
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     from mirrormanager.web.compat import views as compat

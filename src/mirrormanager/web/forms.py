@@ -355,8 +355,17 @@ class HostLocationForm(BaseForm):
 
 
 class AdminSwitchForm(BaseForm):
-    admin_active = BooleanField("Enabled by the admins")
-    reason = StringField("Reason", [Optional(), Length(max=1000)])
+    """The admins' switch: the page says what it does (disable or enable) and does it on
+    submit; a disable asks for the reason in the same form."""
+
+    action = HiddenField()
+    reason = StringField(
+        "Reason",
+        [Optional(), Length(max=1000)],
+        description=(
+            "Shown to the host's admins next to the host on every page, and kept in the audit log."
+        ),
+    )
 
 
 def add_error(field: Any, message: str) -> None:

@@ -1,7 +1,7 @@
 """Load what `core.host_state` needs for many hosts in a few queries.
 
-Pages and the API call `states()` for the hosts they show; the state itself is decided in
-`core.host_state`, never here.
+Pages and the API call `for_viewer()` for the hosts they show; the state itself is decided
+in `core.host_state`, never here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from mirrormanager.core.host_state import (
     host_state,
 )
 from mirrormanager.db.models import Category, Host, HostCategory, HostCategoryDir
+from mirrormanager.web.helpers import app_settings
+from mirrormanager.web.permissions import db, is_admin
 
 _CHUNK = 500
 
@@ -101,3 +103,15 @@ def states(
         )
         for h in hosts
     }
+
+
+def for_viewer(hosts: Sequence[Host], *, with_paths: bool = False) -> dict[int, HostState]:
+    """The hosts' states worded for the person looking (web pages and the API)."""
+    settings = app_settings()
+    return states(
+        db(),
+        hosts,
+        auto_disable=settings.crawler_auto_disable,
+        viewer_is_site_admin=not is_admin(),
+        with_paths=with_paths,
+    )

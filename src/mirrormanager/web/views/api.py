@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from mirrormanager.core.host_state import HostState
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import (
     ApiToken,
@@ -21,7 +22,7 @@ from mirrormanager.db.models import (
     Site,
     User,
 )
-from mirrormanager.web import audit
+from mirrormanager.web import audit, host_health
 from mirrormanager.web.api_schema import openapi_document
 from mirrormanager.web.forms import HostForm
 from mirrormanager.web.permissions import (
@@ -139,7 +140,7 @@ def mirrors() -> dict[str, Any]:
     }
 
 
-def _host_json(host: Host, *, public: bool) -> dict[str, Any]:
+def _host_json(host: Host, *, public: bool, state: HostState | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": host.id,
         "site": host.site.name,
@@ -164,6 +165,8 @@ def _host_json(host: Host, *, public: bool) -> dict[str, Any]:
             for hc in host.categories
             for u in hc.urls
         ]
+    if state is not None:
+        data["state"] = state.as_dict()
     return data
 
 
@@ -172,13 +175,15 @@ def _host_json(host: Host, *, public: bool) -> dict[str, Any]:
 def my_hosts() -> dict[str, Any]:
     site_ids = select(visible_sites().subquery().c.id)
     hosts = db().scalars(select(Host).where(Host.site_id.in_(site_ids)).order_by(Host.name)).all()
-    return {"hosts": [_host_json(h, public=False) for h in hosts]}
+    states = host_health.for_viewer(hosts)
+    return {"hosts": [_host_json(h, public=False, state=states[h.id]) for h in hosts]}
 
 
 @bp.get("/hosts/<int:host_id>")
 @login_required
 def get_host(host_id: int) -> dict[str, Any]:
-    return _host_json(host_for(host_id), public=False)
+    host = host_for(host_id)
+    return _host_json(host, public=False, state=host_health.for_viewer([host])[host.id])
 
 
 def _payload() -> dict[str, Any]:

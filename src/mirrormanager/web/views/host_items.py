@@ -27,6 +27,7 @@ from mirrormanager.web.forms import (
     AclIpForm,
     BaseForm,
     CountryForm,
+    HostCategoryEditForm,
     HostCategoryForm,
     HostLocationForm,
     HostUrlForm,
@@ -288,6 +289,37 @@ def add_category(host_id: int) -> Any:
         f=form,
         title=f"Add a category to {host.name}",
         submit="Add",
+        cancel_url=url_for("hosts.show", host_id=host.id),
+    )
+
+
+@bp.route("/host-categories/<int:hc_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_category(hc_id: int) -> Any:
+    """Admins: change `always_up2date` of a category carried (MirrorManager2 allows it)."""
+    require_admin()
+    hc = host_category_for(hc_id)
+    host = hc.host
+    form = HostCategoryEditForm(obj=hc)
+    if form.validate_on_submit():
+        changed = audit.changes(hc, {"always_up2date": bool(form.always_up2date.data)})
+        if changed:
+            audit.record(
+                db(),
+                current_user(),
+                "update",
+                hc,
+                f"host {host.name}: {hc.category.name} edited",
+                changes=changed,
+                host_id=host.id,
+            )
+            db().commit()
+        flash(f"Saved {hc.category.name} on {host.name}.", "success")
+        return _to_host(host)
+    return render_template(
+        "form_page.html",
+        f=form,
+        title=f"{hc.category.name} on {host.name}",
         cancel_url=url_for("hosts.show", host_id=host.id),
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 
 from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.db.models import (
+    AuditLog,
     Category,
     Host,
     HostAclIp,
@@ -21,7 +22,7 @@ from mirrormanager.db.models import (
     HostPeerAsn,
     Location,
 )
-from mirrormanager.web import audit
+from mirrormanager.web import audit, checks, host_health
 from mirrormanager.web.forms import (
     HostForm,
     add_error,
@@ -40,6 +41,7 @@ from mirrormanager.web.views import host_items
 
 bp = Blueprint("hosts", __name__)
 STALE_DIRS_SHOWN = 50
+HISTORY_SHOWN = 20
 
 
 def _host_form(host: Host | None) -> HostForm:
@@ -216,6 +218,23 @@ def _items(model: Any, host: Host, order: Any) -> Sequence[Any]:
     return db().scalars(select(model).where(model.host_id == host.id).order_by(order)).all()
 
 
+def _history(host: Host) -> Sequence[AuditLog]:
+    """The last changes of this host and what hangs off it (the audit rows name it)."""
+    return (
+        db()
+        .scalars(
+            select(AuditLog)
+            .where(
+                (AuditLog.object_type == "Host") & (AuditLog.object_id == host.id)
+                | (AuditLog.details["host_id"].as_integer() == host.id)
+            )
+            .order_by(AuditLog.id.desc())
+            .limit(HISTORY_SHOWN)
+        )
+        .all()
+    )
+
+
 @bp.get("/hosts/<int:host_id>")
 @login_required
 def show(host_id: int) -> str:
@@ -228,9 +247,12 @@ def show(host_id: int) -> str:
         .order_by(Location.name)
     )
     admin = is_admin()
+    settings = app_settings()
+    recent_checks = checks.recent(db(), host.id)
     return render_template(
         "hosts/show.html",
         host=host,
+        state=host_health.for_viewer([host], with_paths=True)[host.id],
         host_categories=sorted(host.categories, key=lambda hc: hc.category.name),
         category_form=host_items.category_form(exclude=carried),
         url_forms={hc.id: host_items.url_form(hc.id) for hc in host.categories},
@@ -247,4 +269,11 @@ def show(host_id: int) -> str:
         summary=_dir_summary(host),
         stale_dirs=_stale_dirs(host),
         crawl_log=crawl_log(host.id),
+        checks=recent_checks,
+        check_running=any(
+            j.status in checks.ACTIVE and not checks.is_abandoned(j, settings)
+            for j in recent_checks
+        ),
+        check_interval=settings.web_check_min_interval,
+        history=_history(host),
     )

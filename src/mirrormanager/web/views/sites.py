@@ -8,8 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from mirrormanager.checkin.passwords import hash_site_password
+from mirrormanager.core.host_state import summarise
 from mirrormanager.db.models import Host, Site, SiteAdmin, User
-from mirrormanager.web import audit
+from mirrormanager.web import audit, host_health
 from mirrormanager.web.accounts import find_user
 from mirrormanager.web.forms import SiteAdminForm, SiteForm, add_error, text
 from mirrormanager.web.helpers import confirm_page, paginate
@@ -30,7 +31,10 @@ bp = Blueprint("sites", __name__, url_prefix="/sites")
 @login_required
 def my_sites() -> str:
     page = paginate(db(), visible_sites().order_by(Site.name), search=[Site.name])
-    return render_template("sites/list.html", page=page)
+    hosts = [h for site in page.items for h in site.hosts]
+    states = host_health.for_viewer(hosts)
+    health = {site.id: summarise([states[h.id] for h in site.hosts]) for site in page.items}
+    return render_template("sites/list.html", page=page, health=health)
 
 
 def _site_form(site: Site | None) -> SiteForm:
@@ -104,7 +108,12 @@ def show(site_id: int) -> str:
         .all()
     )
     return render_template(
-        "sites/show.html", site=site, hosts=hosts, admins=admins, admin_form=SiteAdminForm()
+        "sites/show.html",
+        site=site,
+        hosts=hosts,
+        states=host_health.for_viewer(hosts),
+        admins=admins,
+        admin_form=SiteAdminForm(),
     )
 
 
