@@ -22,7 +22,7 @@ from mirrormanager.db.models import (
     HostPeerAsn,
     Location,
 )
-from mirrormanager.web import audit, validation
+from mirrormanager.web import audit, deletion, validation
 from mirrormanager.web.forms import (
     AclIpForm,
     BaseForm,
@@ -331,9 +331,10 @@ def delete_category(hc_id: int) -> Any:
     host = hc.host
     if request.method == "GET":
         return confirm_page(
-            f"Stop carrying {hc.category.name} on {host.name}? Its URLs are removed too.",
+            f"Stop carrying {hc.category.name} on {host.name}?",
             url_for("hosts.show", host_id=host.id),
             action_label="Remove",
+            also=deletion.consequences(db(), hc),
         )
     audit.record(
         db(),

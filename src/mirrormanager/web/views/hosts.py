@@ -22,7 +22,7 @@ from mirrormanager.db.models import (
     HostPeerAsn,
     Location,
 )
-from mirrormanager.web import audit, checks, host_health
+from mirrormanager.web import audit, checks, deletion, host_health
 from mirrormanager.web.forms import (
     HostForm,
     add_error,
@@ -160,8 +160,9 @@ def delete(host_id: int) -> Any:
     site_id = host.site_id
     if request.method == "GET":
         return confirm_page(
-            f"Delete the host {host.name} with its categories, URLs and netblocks?",
+            f"Delete the host {host.name}?",
             url_for("hosts.show", host_id=host.id),
+            also=deletion.consequences(db(), host),
         )
     audit.record(db(), current_user(), "delete", host, f"host {host.name} deleted")
     db().delete(host)

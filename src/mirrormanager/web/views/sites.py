@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mirrormanager.checkin.passwords import hash_site_password
 from mirrormanager.core.host_state import summarise
 from mirrormanager.db.models import Host, Site, SiteAdmin, User
-from mirrormanager.web import audit, host_health
+from mirrormanager.web import audit, deletion, host_health
 from mirrormanager.web.accounts import find_user
 from mirrormanager.web.forms import SiteAdminForm, SiteForm, add_error, text
 from mirrormanager.web.helpers import confirm_page, paginate
@@ -156,8 +156,9 @@ def delete(site_id: int) -> Any:
     site = site_for(site_id)
     if request.method == "GET":
         return confirm_page(
-            f"Delete the site {site.name} with its {len(site.hosts)} hosts? This cannot be undone.",
+            f"Delete the site {site.name}?",
             url_for("sites.show", site_id=site.id),
+            also=deletion.consequences(db(), site),
         )
     audit.record(db(), current_user(), "delete", site, f"site {site.name} deleted")
     db().delete(site)
@@ -209,6 +210,19 @@ def remove_admin(site_id: int, link_id: int) -> Any:
         abort(404)
     user = db().get(User, link.user_id)
     name = user.username if user else str(link.user_id)
+    others = db().scalar(
+        select(func.count(SiteAdmin.id)).where(
+            SiteAdmin.site_id == site.id, SiteAdmin.id != link.id
+        )
+    )
+    if not others:
+        # Without an administrator nobody but the admins could manage the site again.
+        flash(
+            f"{name} is the last administrator of {site.name} and cannot be removed. Add "
+            "another administrator first, or delete the site.",
+            "error",
+        )
+        return redirect(url_for("sites.show", site_id=site.id))
     if request.method == "GET":
         return confirm_page(
             f"Remove {name} from the admins of {site.name}?",
