@@ -232,7 +232,8 @@ def serve(snapshot: Path, port: int, workers: int, work: Path) -> subprocess.Pop
         "from mirrormanager.core.hostport import HostPort\n"
         "from mirrormanager.mirrorlist.server import serve\n"
         f"serve(ServerConfig(Path({str(snapshot)!r}), {str(work / 'country.mmdb')!r},"
-        f" access_log=Path({str(work / 'access.log')!r})),"
+        f" access_log=Path({str(work / 'access.log')!r}),"
+        " trusted_proxies=('127.0.0.0/8',)),"  # wrk's ip= comes from loopback
         f" bind=HostPort('127.0.0.1', {port}), workers={workers})\n"
     )
     log = open(work / f"server-{port}.log", "wb")  # noqa: SIM115
@@ -293,11 +294,15 @@ def in_process(
         size = hosts = 0
         started = time.process_time()
         for params in params_list:
-            response, _entry = handler.answer(loaded, endpoint, params, "127.0.0.1", time.time())
+            response, _entry = handler.answer(
+                loaded, endpoint, params, "127.0.0.1", time.time(), trusted=True
+            )
             size += len(response.body)
         cpu = (time.process_time() - started) / requests * 1000
         for params in params_list[:300]:
-            response, _entry = handler.answer(loaded, endpoint, params, "127.0.0.1", time.time())
+            response, _entry = handler.answer(
+                loaded, endpoint, params, "127.0.0.1", time.time(), trusted=True
+            )
             hosts += response.body.count(b"<url " if endpoint == "metalink" else b"://")
         results[endpoint] = (cpu, size / requests, hosts / 300)
     return results

@@ -157,6 +157,16 @@ class Settings:
     mirrorlist_reload_seconds: float = setting(
         2.0, help="How often a mirrorlist worker checks whether the snapshot file changed"
     )
+    mirrorlist_strict_family: bool = setting(
+        False,
+        help="Leave out hosts the crawler found unreachable over the client's IP family "
+        "(IPv4/IPv6) instead of listing them last in each step",
+    )
+    mirrorlist_distance_order: bool = setting(
+        True,
+        help="Order the continent and global steps by distance from the client (1,000 km "
+        "bands, bandwidth-weighted inside a band) instead of one bandwidth-weighted shuffle",
+    )
     mirrorlist_access_log: str = setting(
         "",
         help="Access log of repo/arch requests (input of the statistics); empty means "
@@ -164,12 +174,15 @@ class Settings:
     )
     geoip_database: str = setting(
         "/usr/share/GeoIP/GeoLite2-Country.mmdb",
-        help="MaxMind-format country database (GeoLite2-Country, DB-IP country lite, …); "
-        "empty disables GeoIP",
+        help="MaxMind-format country or city database (GeoLite2-Country/-City, DB-IP lite, "
+        "…); a city database also gives clients' positions for distance ordering (else "
+        "their country's centroid); empty disables GeoIP",
     )
     trusted_proxies: tuple[str, ...] = setting(
         (),
-        help="CIDRs of front ends whose X-Forwarded-For is believed; empty: never believed",
+        help="CIDRs of front ends whose X-Forwarded-For and `ip=` parameter the mirrorlist "
+        "server believes; empty: never believed (`ip=` from anyone else is ignored and the "
+        "answer says so)",
     )
     # --- crawler and check-in -----------------------------------------------------------
     crawler_concurrency: int = setting(32, help="Hosts crawled at the same time")
@@ -192,6 +205,9 @@ class Settings:
     )
     crawler_rsync_args: tuple[str, ...] = setting(
         ("--no-motd", "--timeout=600"), help="Extra arguments of every rsync listing"
+    )
+    crawler_max_differing_files: int = setting(
+        64, help="A stale directory lacking at most this many files still serves the others"
     )
     smtp_server: str = setting(
         "", help="SMTP server for notifications, host or host:port (port 25); empty: log only"
@@ -501,6 +517,9 @@ _POSITIVE = (
     "checkin_max_bytes",
     "checkin_max_directories",
 )
+_NON_NEGATIVE: tuple[str, ...] = ("file_detail_keep_days", "checkin_min_interval")
+_NON_NEGATIVE += ("crawler_log_keep", "crawler_max_differing_files")
+_NON_NEGATIVE += ("web_check_min_interval",)
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
@@ -511,13 +530,7 @@ def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
                     f"setting '{name}' in {sources.get(name, 'defaults')} must be one of "
                     f"{', '.join(choices)}, got {values[name]!r}"
                 )
-    non_negative = (
-        "file_detail_keep_days",
-        "checkin_min_interval",
-        "crawler_log_keep",
-        "web_check_min_interval",
-    )
-    for name in (*_POSITIVE, *non_negative):
+    for name in (*_POSITIVE, *_NON_NEGATIVE):
         if values[name] < (1 if name in _POSITIVE else 0):
             with _blame(name, sources.get(name)):
                 raise ConfigError(

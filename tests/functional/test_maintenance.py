@@ -131,11 +131,22 @@ def test_emergency_expire(db_session: Session, settings: Settings) -> None:
                 host_category_id=hc.id, directory_id=directory_id, path="x", up2date=True
             )
         )
+    partial = factories.HostCategoryFactory(category=category)  # lacks one file only
+    db_session.add(
+        HostCategoryDir(
+            host_category_id=partial.id,
+            directory_id=repo.directory_id,
+            path="x",
+            up2date=False,
+            differing_files=["new.rpm"],
+        )
+    )
     db_session.flush()
     report = emergency_expire(db_session, prefix="updates-released-f41", arch="x86_64")
     assert report.host_directories == 2 and report.file_details_dropped == 1
     db_session.expire_all()
     assert not any(db_session.scalars(select(HostCategoryDir.up2date)))
+    assert set(db_session.scalars(select(HostCategoryDir.differing_files))) == {None}
     assert (
         len(
             db_session.scalars(

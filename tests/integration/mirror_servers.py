@@ -66,15 +66,28 @@ def rsync_daemon(modules: dict[str, Path], workdir: Path) -> Iterator[int]:
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real mirrors do
+    seen: list[str] | None = None
+
+    def __init__(self, *args: Any, seen: list[str] | None = None, **kwargs: Any) -> None:
+        self.seen = seen
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        if self.seen is not None:
+            self.seen.append(path.split("?", 1)[0])
+        return super().translate_path(path)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 @contextlib.contextmanager
-def http_server(root: Path, tls: ssl.SSLContext | None = None) -> Iterator[int]:
-    """A threaded HTTP (or HTTPS with ``tls``) server for the files under ``root``."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def http_server(
+    root: Path, tls: ssl.SSLContext | None = None, *, seen: list[str] | None = None
+) -> Iterator[int]:
+    """A threaded HTTP (or HTTPS with ``tls``) server for the files under ``root``; the
+    paths asked for are appended to ``seen`` when given."""
+    handler = functools.partial(_QuietHandler, directory=str(root), seen=seen)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     if tls is not None:
@@ -155,3 +168,98 @@ def garbage(sock: socket.socket, stop: threading.Event) -> None:
     """Bytes that are neither HTTP nor the rsync protocol."""
     sock.sendall(b"\x00\xffSSH-2.0-garbage\r\n" * 100)
     stop.wait(2)
+
+
+@contextlib.contextmanager
+def mirrorlist_server(snapshot: Path, workdir: Path, **env: str) -> Iterator[str]:
+    """The real `mirrormanager serve-mirrorlist` (one worker) serving ``snapshot``; yields
+    its base URL once /-/health says ready. It runs the code under test (PYTHONPATH set to
+    this package's source), in a session of its own so its workers stop with it. `env` adds
+    MM_* settings."""
+    import os
+    import signal
+    import sys
+
+    import httpx
+
+    import mirrormanager
+
+    port = free_port()
+    log = workdir / "serve-mirrorlist.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mirrormanager",
+                "serve-mirrorlist",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--snapshot",
+                str(snapshot),
+            ],
+            env={
+                "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+                "PYTHONPATH": str(Path(mirrormanager.__file__).parents[1]),
+                "MM_MIRRORLIST_ACCESS_LOG": "-",
+                "MM_GEOIP_DATABASE": "",
+                "MM_DATA_DIR": str(workdir),
+                "MM_LOG_DIR": str(workdir / "log"),
+                **env,
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/-/health", timeout=1).status_code == 200:
+                    break
+            if server.poll() is not None:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"mirrorlist server did not start: {log.read_text()[-2000:]}")
+        if server.poll() is not None:
+            raise RuntimeError(f"mirrorlist server exited: {log.read_text()[-2000:]}")
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def dnf_makecache(metalink: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """A real `dnf makecache` of one repository whose metalink is `metalink`."""
+    workdir.mkdir(parents=True)
+    repos = workdir / "repos"
+    repos.mkdir()
+    (repos / "demo.repo").write_text(
+        f"[demo]\nname=demo\nmetalink={metalink}\ngpgcheck=0\nenabled=1\n", encoding="utf-8"
+    )
+    return subprocess.run(
+        [
+            "dnf",
+            "-y",
+            "makecache",
+            "--repo",
+            "demo",
+            f"--installroot={workdir / 'root'}",
+            f"--setopt=reposdir={repos}",
+            f"--setopt=cachedir={workdir / 'cache'}",
+            "--releasever=41",
+            "--setopt=skip_if_unavailable=False",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )

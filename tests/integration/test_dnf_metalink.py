@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+import mirrormanager
 from mirrormanager.db.migrate import upgrade
 from mirrormanager.db.session import make_engine, make_session_factory
 from mirrormanager.demo_mirrors import DemoMirrorServer
@@ -27,6 +28,8 @@ from mirrormanager.demo_tree import build_demo_tree, publish_update
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings, load_settings
 from mirrormanager.snapshot.service import build_and_publish
+
+SOURCE = str(Path(mirrormanager.__file__).parents[1])
 
 pytestmark = pytest.mark.skipif(shutil.which("dnf") is None, reason="needs dnf (Debian: dnf)")
 
@@ -90,7 +93,9 @@ def network(tmp_path: Path) -> Iterator[Network]:
         ],
         env={
             "PATH": str(Path(sys.executable).parent),
+            "PYTHONPATH": SOURCE,  # the code under test, not the venv's
             "MM_MIRRORLIST_ACCESS_LOG": "-",
+            "MM_TRUSTED_PROXIES": "127.0.0.0/8",  # the tests' ip= comes from loopback
             "MM_GEOIP_DATABASE": "",
             "MM_DATA_DIR": str(tmp_path),
             "MM_LOG_DIR": str(tmp_path / "log"),

@@ -30,6 +30,7 @@ from typing import IO
 import httpx
 import pytest
 
+import mirrormanager
 from mirrormanager.db.migrate import upgrade
 from mirrormanager.db.session import make_engine, make_session_factory
 from mirrormanager.demo_network import populate_demo_network
@@ -37,6 +38,8 @@ from mirrormanager.demo_tree import build_demo_tree
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import load_settings
 from mirrormanager.snapshot.service import build_and_publish
+
+SOURCE = str(Path(mirrormanager.__file__).parents[1])
 
 needs_haproxy = pytest.mark.skipif(
     shutil.which("haproxy") is None, reason="needs haproxy (Debian: haproxy)"
@@ -158,6 +161,7 @@ class MirrorlistServer:
             ],
             env={
                 "PATH": str(Path(sys.executable).parent),
+                "PYTHONPATH": SOURCE,  # the code under test, not the venv's
                 "MM_MIRRORLIST_ACCESS_LOG": "-",
                 "MM_GEOIP_DATABASE": "",
                 "MM_DATA_DIR": str(self.tmp),

@@ -22,20 +22,12 @@ import mirrormanager
 SRC = Path(mirrormanager.__file__).parent
 PACKAGE = "mirrormanager"
 
-# Edges that issue 10 item 2 removes (the `answers` branch): core/selection.py pre-renders
-# with the formats, which import core back; mirrorlist/state.py decodes with the snapshot
-# package's decode_any. The lead deletes this list once that work is merged.
-KNOWN_UNTIL_ISSUE_10_ITEM_2 = {
-    ("mirrormanager.core.selection", "mirrormanager.formats.metalink"),
-    ("mirrormanager.core.selection", "mirrormanager.formats.mirrorlist_text"),
-    ("mirrormanager.mirrorlist.state", "mirrormanager.snapshot.store"),
-}
 # The demo modules import each other (issue 10 item 1, the `demo` branch, makes them one
 # package); deleted with that merge.
 KNOWN_UNTIL_ISSUE_10_ITEM_1 = {
     ("mirrormanager.demo_tree", "mirrormanager.demo_tree_fedora"),
 }
-KNOWN = KNOWN_UNTIL_ISSUE_10_ITEM_2 | KNOWN_UNTIL_ISSUE_10_ITEM_1
+KNOWN = KNOWN_UNTIL_ISSUE_10_ITEM_1  # issue 10 item 2's edges are gone (answers)
 
 FORBIDDEN_FOR_MIRRORLIST = ("db", "snapshot", "web")
 # Third-party and standard-library modules that core/ and formats/ must not import.

@@ -156,7 +156,7 @@ def _apply_category(
         session.execute(
             update(HostCategoryDir)
             .where(HostCategoryDir.id.in_(keep[start : start + _CHUNK]))
-            .values(up2date=True, last_checked=now)
+            .values(up2date=True, last_checked=now, differing_files=None)
             .execution_options(synchronize_session=False)
         )
     count.updated = len(keep)

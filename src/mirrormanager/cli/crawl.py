@@ -46,6 +46,7 @@ def crawl_options(settings: Settings, **overrides: Any) -> CrawlOptions:
         "log_dir": Path(settings.log_dir),
         "log_keep": settings.crawler_log_keep,
         "probe_reachability": settings.crawler_probe_reachability,
+        "max_differing_files": settings.crawler_max_differing_files,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return CrawlOptions(**values)

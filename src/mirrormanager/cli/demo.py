@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import shutil
@@ -17,7 +18,6 @@ from mirrormanager.cli.context import AppContext
 from mirrormanager.cli.crawl import crawl_options
 from mirrormanager.cli.listen import HOST_PORT, ensure_free
 from mirrormanager.cli.progress import terminal_progress
-from mirrormanager.cli.serve_mirrorlist import server_config
 from mirrormanager.cli.umdl import print_scan_summary
 from mirrormanager.core.hostport import HostPort
 from mirrormanager.crawler.plan import HostSelection
@@ -29,6 +29,7 @@ from mirrormanager.demo_mirrors import DemoMirrorServer
 from mirrormanager.demo_network import populate_demo_network
 from mirrormanager.demo_tree import build_demo_tree
 from mirrormanager.errors import ConfigError
+from mirrormanager.mirrorlist.app import ServerConfig
 from mirrormanager.mirrorlist.server import serve
 from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
 from mirrormanager.scanner.service import scan
@@ -288,7 +289,9 @@ try:
       --installroot={directory / "dnf-root"} makecache
 """
     )
-    config = server_config(settings)
+    config = ServerConfig.from_settings(settings)
+    if not config.trusted_proxies:  # the demo's `curl …&ip=` lines come from loopback
+        config = dataclasses.replace(config, trusted_proxies=("127.0.0.0/8", "::1/128"))
     try:
         serve(config, bind=bind, workers=settings.mirrorlist_workers)
     finally:

@@ -11,6 +11,7 @@ from mirrormanager.cli.context import config_option, run_cli
 from mirrormanager.cli.crawl import crawl_command, propagation_command
 from mirrormanager.cli.db import db
 from mirrormanager.cli.demo import demo_command
+from mirrormanager.cli.explain import explain_command
 from mirrormanager.cli.import_mm2 import import_mm2_command
 from mirrormanager.cli.maintenance import (
     emergency_expire_repo_command,
@@ -49,6 +50,7 @@ cli.add_command(map_command)
 for command in (
     snapshot,
     serve_mirrorlist,
+    explain_command,
     netblocks,
     crawl_command,
     propagation_command,

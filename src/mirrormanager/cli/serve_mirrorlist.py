@@ -7,34 +7,12 @@ the settings, builds the worker config and hands over to the Granian supervisor.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.cli.listen import HOST_PORT, ensure_free
 from mirrormanager.core.hostport import HostPort
-from mirrormanager.settings import Settings
-
-if TYPE_CHECKING:
-    from mirrormanager.mirrorlist.app import ServerConfig
-
-
-def server_config(
-    settings: Settings, *, snapshot: Path | None = None, geoip: Path | None = None
-) -> ServerConfig:
-    """The workers' configuration from the settings, with command-line overrides."""
-    from mirrormanager.mirrorlist.app import ServerConfig
-
-    return ServerConfig(
-        snapshot_path=snapshot or settings.effective_snapshot_file,
-        geoip_path=str(geoip) if geoip else settings.geoip_database,
-        minimum=settings.mirrorlist_minimum,
-        reload_seconds=settings.mirrorlist_reload_seconds,
-        access_log=settings.effective_access_log,
-        trusted_proxies=tuple(settings.trusted_proxies),
-        embargoed_countries=tuple(settings.embargoed_countries),
-    )
 
 
 @click.command("serve-mirrorlist")
@@ -60,6 +38,7 @@ def serve_mirrorlist(
     bind: HostPort | None, workers: int | None, snapshot: Path | None, geoip: Path | None
 ) -> None:
     """Serve /mirrorlist and /metalink (plus /-/health, /-/snapshot, /metrics)."""
+    from mirrormanager.mirrorlist.app import ServerConfig
     from mirrormanager.mirrorlist.server import serve
 
     settings = app_context().settings
@@ -67,6 +46,6 @@ def serve_mirrorlist(
     # Granian listens with SO_REUSEPORT: without this check a second server on the same
     # port would start silently and the kernel would split the clients between the two.
     ensure_free(address, server="serve-mirrorlist", option="--bind or mirrorlist_bind")
-    config = server_config(settings, snapshot=snapshot, geoip=geoip)
+    config = ServerConfig.from_settings(settings, snapshot=snapshot, geoip=geoip)
     click.echo(f"serve-mirrorlist: {config.snapshot_path}, listening on {address.url}", err=True)
     serve(config, bind=address, workers=workers or settings.mirrorlist_workers)

@@ -15,6 +15,7 @@ import click
 
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.formats import snapshot_codec
+from mirrormanager.formats.snapshot_file import detect_format
 from mirrormanager.snapshot.publish import (
     RsyncPusher,
     fetch_snapshot,
@@ -23,7 +24,7 @@ from mirrormanager.snapshot.publish import (
     unique_targets,
 )
 from mirrormanager.snapshot.service import FORMATS, SnapshotFormat, build_and_publish
-from mirrormanager.snapshot.store import detect_format, load_snapshot
+from mirrormanager.snapshot.store import load_snapshot
 
 _output_option = click.option(
     "-o",

@@ -1,4 +1,5 @@
-"""Countries and continents: the shipped ISO 3166-1 country -> continent table (pure).
+"""Countries and continents: the shipped ISO 3166-1 country -> continent table, country
+centroids and great-circle distances (pure; the centroids are package data).
 
 Continent codes are GeoIP's: AF Africa, AN Antarctica, AS Asia, EU Europe, NA North
 America (with Central America and the Caribbean), OC Oceania, SA South America. A
@@ -7,7 +8,13 @@ CountryContinentRedirect row (e.g. IL -> EU) overrides the table for one country
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping
+from importlib import resources
+
+Position = tuple[float, float]  # (latitude, longitude) in degrees
+EARTH_RADIUS_KM = 6371.0
 
 CONTINENTS = ("AF", "AN", "AS", "EU", "NA", "OC", "SA")
 
@@ -51,3 +58,32 @@ def continent_of(country: str, redirects: Mapping[str, str] | None = None) -> st
         if redirected:
             return redirected
     return COUNTRY_CONTINENT.get(country, "")
+
+
+@functools.cache
+def _centroids() -> dict[str, Position]:
+    text = (resources.files("mirrormanager") / "defaults" / "country_centroids.csv").read_text(
+        "utf-8"
+    )
+    found: dict[str, Position] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, lat, lon = line.split(",")
+        found[code.strip().upper()] = (float(lat), float(lon))
+    return found
+
+
+def country_centroid(country: str) -> Position | None:
+    """An approximate centre of the country (shipped data); None when unknown."""
+    return _centroids().get(country.upper()) if country else None
+
+
+def distance_km(a: Position, b: Position) -> float:
+    """Great-circle distance (haversine), in km."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))

@@ -4,35 +4,41 @@
 everything a request needs: prefix tables for host netblocks, the global netblock->ASN
 table and NetblockCountry overrides, ASN -> hosts, and per distinct directory host set the
 public hosts by country and continent. Per (host set, protocols) a `HostView` holds each
-host's `HostRecord` (its URLs, ordered, and its answer lines pre-rendered) and, built on
-first use, the candidate `Stratum` of each country, continent, continent-without-country
-and the world: records and negated weights as tuples, ready for the weighted shuffle.
+host's `HostRecord` (its URLs, ordered, and the answer bytes the caller's `Prepare` made
+from them once: core imports no format) and, built on first use, the candidate `Stratum`
+of each country, continent, continent-without-country and the world: records and negated
+weights as tuples, ready for the weighted shuffle.
 `pick()` then costs a few dict probes, one random number per candidate, one sort and a
-gather; rendering joins the pre-rendered bytes.
+gather; the server's renderers join the pre-rendered bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
-from collections import defaultdict
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from mirrormanager.core.geo import continent_of
+from mirrormanager.core.distance import BandTable, cell_of
+from mirrormanager.core.family import reachable_first
+from mirrormanager.core.geo import Position, continent_of, country_centroid
 from mirrormanager.core.netblocks import Address, PrefixTable
 from mirrormanager.core.snapshot_model import HostInfo, Snapshot
 from mirrormanager.core.targets import Target
-from mirrormanager.core.weighted import exponential_order
-from mirrormanager.formats.metalink import last_lines, url_segments
-from mirrormanager.formats.mirrorlist_text import url_line
+from mirrormanager.core.weighted import exponential_order, segmented_order
 
 # Default preference when the request names no protocols; rsync only when asked for.
 PROTOCOL_ORDER: tuple[str, ...] = ("https", "http", "ftp", "rsync")
 MIRRORLIST_PROTOCOLS: tuple[str, ...] = ("https", "http", "ftp")
 METALINK_PROTOCOLS: tuple[str, ...] = ("https", "http", "ftp", "rsync")
+
+# Distinct per-file host sets kept arranged (each costs about what its directory's does).
+FILE_HOST_SETS = 256
 
 T = TypeVar("T")
 HostHosts = tuple[tuple[int, tuple[int, ...]], ...]
@@ -41,23 +47,52 @@ Urls = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True, slots=True)
 class HostRecord:
-    """One host with its URLs of the requested protocols (preferred first), rendered."""
+    """One host with its URLs of the requested protocols (preferred first), and the
+    answer bytes its `Prepare` made from them once (empty without one: core renders
+    nothing; the mirrorlist server passes the formats' preparation)."""
 
     host: HostInfo
     urls: Urls  # (protocol, category top URL); the full URL is that + the target's suffix
-    line: bytes  # mirrorlist: the first URL, UTF-8, without suffix
-    segments: tuple[bytes, ...]  # metalink: `formats.metalink.url_segments`
-    lines_last: bytes  # metalink: the lines at the lowest preference (`last_lines`)
+    line: bytes = b""  # mirrorlist: the first URL, UTF-8, without suffix
+    segments: tuple[bytes, ...] = ()  # metalink: `formats.metalink.url_segments`
+    lines_last: bytes = b""  # metalink: the lines at the lowest preference
+
+
+class Prepare(Protocol):
+    """Makes a host's record, pre-rendering whatever the caller's answers need."""
+
+    def __call__(self, host: HostInfo, urls: Urls, /) -> HostRecord: ...
+
+
+def plain_record(host: HostInfo, urls: Urls, /) -> HostRecord:
+    """A record without pre-rendered bytes (selection only: tests, `explain`)."""
+    return HostRecord(host, urls)
+
+
+# client cells remembered per stratum: ~20 bytes a candidate each (a country database
+# gives one cell per country; a city database more, then the oldest are dropped)
+_MAX_CELLS = 512
 
 
 @dataclass(frozen=True, slots=True)
 class Stratum:
-    """The candidates of one selection step for one host set and protocol list."""
+    """The candidates of one selection step for one host set and protocol list.
+
+    A *banded* stratum (`SelectionIndex.near`) holds the same candidates sorted by
+    distance band from one client cell, `segments` the end of each band's run: a draw
+    then shuffles within each run, nearer runs first, at no more cost than one shuffle.
+    """
 
     records: tuple[HostRecord, ...]
     weights: tuple[float, ...]  # -max(1, bandwidth), for `exponential_order`
     position: dict[int, int]  # host id -> index in `records`
     restricted: tuple[tuple[int, tuple[str, ...]], ...]  # (index, countries_allowed)
+    segments: tuple[int, ...] = ()  # banded: end index of each band's run, ascending
+    # banded: `position` is the unbanded stratum's (shared, not copied) and `remap[p]`
+    # the banded index of its index p (4 bytes a host instead of a dict entry)
+    remap: array[int] | None = None
+    # client cell -> this stratum banded from there (`SelectionIndex.near`)
+    banded: dict[Position, Stratum] = field(default_factory=dict)
 
     def draw(
         self,
@@ -67,15 +102,17 @@ class Stratum:
         skip: Collection[int] = (),
     ) -> list[HostRecord]:
         """Weighted shuffle of the candidates not in `chosen` nor `skip` that allow
-        `country`."""
+        `country` (within each band's run, nearer runs first, when banded)."""
         records: Sequence[HostRecord] = self.records
         weights: Sequence[float] = self.weights
+        segments: Sequence[int] = self.segments
         drop: list[int] = []
         for ids in (chosen, skip):
             if not ids:
                 continue
             if len(ids) < len(records):
-                drop += [p for p in map(self.position.get, ids) if p is not None]
+                found = [p for p in map(self.position.get, ids) if p is not None]
+                drop += found if self.remap is None else map(self.remap.__getitem__, found)
             else:
                 drop += [p for p, r in enumerate(records) if r.host.id in ids]
         if self.restricted:
@@ -90,7 +127,13 @@ class Stratum:
                 for p in sorted(gone, reverse=True):
                     del records[p]
                     del weights[p]
-        order = exponential_order(weights, rng)
+            if segments:
+                removed = sorted(gone)
+                segments = [end - bisect_left(removed, end) for end in segments]
+        if segments:
+            order = segmented_order(weights, segments, rng)
+        else:
+            order = exponential_order(weights, rng)
         if len(order) < 2:
             return [records[k] for k in order]
         return list(itemgetter(*order)(records))  # one C call for the gather
@@ -106,7 +149,7 @@ class HostView:
     hold at most three entries per host whatever the traffic.
     """
 
-    __slots__ = ("_strata", "by_continent", "by_country", "public", "records")
+    __slots__ = ("_families", "_strata", "by_continent", "by_country", "public", "records")
 
     def __init__(self, arranged: DirHosts, records: dict[int, HostRecord]) -> None:
         # no reference back to `arranged`, which holds the view: no cycle for the GC
@@ -115,6 +158,14 @@ class HostView:
         self.public = arranged.public
         self.records = records
         self._strata: dict[tuple[str, str], Stratum] = {}
+        self._families: dict[int, bool] = {}
+
+    def carries_any(self, family: int, hosts: frozenset[int]) -> bool:
+        """Whether any of `hosts` (those unreachable in `family`) is in this view."""
+        found = self._families.get(family)
+        if found is None:
+            found = self._families[family] = not hosts.isdisjoint(self.records)
+        return found
 
     def _stratum(self, ids: Iterable[int]) -> Stratum:
         records = self.records
@@ -170,10 +221,12 @@ class DirHosts:
 
 @dataclass(frozen=True, slots=True)
 class Client:
-    """Who asks: the address (None if unknown) and the resolved country ("" unknown)."""
+    """Who asks: the address (None if unknown), the resolved country ("" unknown) and,
+    from a GeoIP city database, the position (else the country's centroid is used)."""
 
     address: Address | None
     country: str
+    position: Position | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +264,7 @@ class Picked:
     steps: list[tuple[str, int]] = field(default_factory=list)  # (step, records added)
     notes: list[str] = field(default_factory=list)  # how the answer was made, for the header
     embargoed: bool = False
+    family_note: str = ""  # set when the client's IP family ordered or filtered hosts
 
 
 def _protocol_rank(protocol: str) -> int:
@@ -230,8 +284,20 @@ class SelectionIndex:
         minimum: int = 5,
         embargoed: Iterable[str] = (),
         precompute: bool = True,
+        prepare: Prepare = plain_record,
+        strict_family: bool = False,
+        distance_order: bool = True,
     ) -> None:
         self.snapshot = snapshot
+        self.prepare = prepare
+        self.strict_family = strict_family
+        self.distance_order = distance_order
+        self.band_table = BandTable(snapshot.hosts)
+        # hosts the crawler found unreachable over IPv4 / IPv6 (None, unknown, is not)
+        self.unreachable: dict[int, frozenset[int]] = {
+            4: frozenset(h.id for h in snapshot.hosts.values() if h.reachable_ipv4 is False),
+            6: frozenset(h.id for h in snapshot.hosts.values() if h.reachable_ipv6 is False),
+        }
         self.minimum = minimum
         self.embargoed = frozenset(c.upper() for c in embargoed) | snapshot.embargoed_countries
         self.hosts = snapshot.hosts
@@ -259,6 +325,9 @@ class SelectionIndex:
         # them): keyed by identity, each distinct set is arranged once. The tuple is kept
         # alive in the value so its id cannot be reused.
         self._dir_hosts: dict[int, tuple[HostHosts, DirHosts]] = {}
+        # Host sets made per request (the carriers of one file, see targets.carriers): by
+        # content, least recently used first, at most FILE_HOST_SETS of them.
+        self._file_hosts: OrderedDict[HostHosts, DirHosts] = OrderedDict()
         # (host id, ordered URLs) -> record: shared by every host set holding those URLs
         self._records: dict[tuple[int, Urls], HostRecord] = {}
         self._repo_help: str | None = None
@@ -267,9 +336,10 @@ class SelectionIndex:
         self.snapshot = dataclasses.replace(snapshot, netblock_asns=())
         if precompute:
             for name in set(snapshot.repositories.values()):
-                entry = snapshot.directories.get(name) or snapshot.directories.get(
-                    name + "/repodata"
-                )
+                # the host set `resolve_repo` answers from: repodata's, else the repo's
+                entry = snapshot.directories.get(
+                    name.removesuffix("/repodata") + "/repodata"
+                ) or snapshot.directories.get(name)
                 if entry is not None:
                     self.dir_hosts(entry.hosts)
 
@@ -281,6 +351,39 @@ class SelectionIndex:
                 self._continents[country] = found
         return found
 
+    def cell(self, client: Client) -> Position | None:
+        """Where distances are measured from (rounded to whole degrees, ~100 km, so the
+        bands of a stratum are computed once per cell); None: no distance ordering."""
+        if not self.distance_order:
+            return None
+        position = client.position or country_centroid(client.country)
+        return None if position is None else cell_of(position)
+
+    def near(self, stratum: Stratum, cell: Position) -> Stratum:
+        """`stratum` banded by distance from `cell` (made once per stratum and cell)."""
+        found = stratum.banded.get(cell)
+        if found is None:
+            if len(stratum.banded) >= _MAX_CELLS:
+                stratum.banded.clear()
+            offsets = self.band_table.for_hosts(cell, stratum.position)
+            n = len(offsets)
+            # C-level passes only: this runs once per (stratum, client cell)
+            order = sorted(range(n), key=offsets.__getitem__)  # stable
+            records: tuple[HostRecord, ...] = _gather(stratum.records, order)
+            weights: tuple[float, ...] = _gather(stratum.weights, order)
+            remap = array("I", sorted(range(n), key=order.__getitem__))  # the inverse
+            ranked = list(map(offsets.__getitem__, order))
+            ends = tuple(bisect_right(ranked, band) for band in sorted(set(ranked)))
+            found = stratum.banded[cell] = Stratum(
+                records=records,
+                weights=weights,
+                position=stratum.position,
+                restricted=tuple((remap[p], allowed) for p, allowed in stratum.restricted),
+                segments=ends,
+                remap=remap,
+            )
+        return found
+
     def client_country(self, address: Address | None, geoip_country: str) -> str:
         """NetblockCountry overrides GeoIP."""
         if address is not None:
@@ -289,7 +392,11 @@ class SelectionIndex:
                 return override
         return geoip_country.upper()
 
-    def dir_hosts(self, hosts: HostHosts) -> DirHosts:
+    def dir_hosts(self, hosts: HostHosts, *, transient: bool = False) -> DirHosts:
+        """The arranged host set; ``transient`` sets (made per request) go to a bounded
+        cache keyed by content instead of the per-snapshot one keyed by identity."""
+        if transient:
+            return self._transient_hosts(hosts)
         cached = self._dir_hosts.get(id(hosts))
         if cached is not None and cached[0] is hosts:
             return cached[1]
@@ -298,6 +405,17 @@ class SelectionIndex:
             self.view(arranged, protocols)  # the defaults, ready before the swap
         self._dir_hosts[id(hosts)] = (hosts, arranged)
         return arranged
+
+    def _transient_hosts(self, hosts: HostHosts) -> DirHosts:
+        cache = self._file_hosts
+        found = cache.get(hosts)
+        if found is not None:
+            cache.move_to_end(hosts)
+            return found
+        found = cache[hosts] = self._arrange(hosts)
+        while len(cache) > FILE_HOST_SETS:
+            cache.popitem(last=False)
+        return found
 
     def view(self, arranged: DirHosts, protocols: tuple[str, ...]) -> HostView:
         """The host set's records and strata for one protocol list (made on first use)."""
@@ -315,11 +433,7 @@ class SelectionIndex:
         key = (host_id, urls)
         found = self._records.get(key)
         if found is None:
-            host = self.hosts[host_id]
-            segments = url_segments(urls, host.country, host.private)
-            found = self._records[key] = HostRecord(
-                host, urls, url_line(urls), segments, last_lines(segments)
-            )
+            found = self._records[key] = self.prepare(self.hosts[host_id], urls)
         return found
 
     def _arrange(self, hosts: HostHosts) -> DirHosts:
@@ -361,6 +475,13 @@ class SelectionIndex:
         return self._repo_help
 
 
+def _gather(items: Sequence[T], order: Sequence[int]) -> tuple[T, ...]:
+    """`items` in `order`, in one C call (itemgetter of one index returns no tuple)."""
+    if len(order) < 2:
+        return tuple(items[p] for p in order)
+    return tuple(itemgetter(*order)(items))
+
+
 def _table(rows: Iterable[tuple[str, T]]) -> PrefixTable[T]:
     """A prefix table of the rows that parse (the builder validates; a stray bad row
     must not stop a load)."""
@@ -381,19 +502,30 @@ def pick(
     client: Client,
     options: Options,
     rng: random.Random,
+    *,
+    transient: bool = False,
 ) -> Picked:
-    """Run the selection steps of mirrorlist.md for one request (`hosts`: the directory's)."""
+    """Run the selection steps of mirrorlist.md for one request (`hosts`: the directory's,
+    or with ``transient`` a set made for this request, e.g. a file's carriers)."""
     result = Picked()
     country = client.country
     if country and country in index.embargoed:
         result.embargoed = True
         result.notes.append(f"country = {country} embargoed")
         return result
-    view = index.view(index.dir_hosts(hosts), options.protocols)
+    view = index.view(index.dir_hosts(hosts, transient=transient), options.protocols)
     picked = result.records
     steps = result.steps
     notes = result.notes
     chosen: set[int] = set()  # hosts taken by the netblock and ASN steps (and country=)
+    family = client.address.version if client.address is not None else 0
+    unreachable = index.unreachable.get(family, frozenset())
+    if unreachable and view.carries_any(family, unreachable):
+        if index.strict_family:
+            chosen.update(unreachable)  # never candidates: left out of every step
+            result.family_note = f"IPv{family}-reachable only"
+        else:
+            result.family_note = f"IPv{family}-reachable first"
 
     if options.use_netblocks and client.address is not None:
         records = view.records
@@ -431,6 +563,17 @@ def pick(
             steps.append((step, len(drawn)))
         return len(drawn)
 
+    cells: list[Position | None] = []  # the client's cell, found on first use
+
+    def near(stratum: Stratum) -> Stratum:
+        """The continent and global steps' candidates, banded by distance if wanted."""
+        if not stratum.records:
+            return stratum
+        if not cells:
+            cells.append(index.cell(client))
+        cell = cells[0]
+        return stratum if cell is None else index.near(stratum, cell)
+
     if options.countries:
         requested = [c for c in options.countries if c != "GLOBAL"]
         found = 0
@@ -443,13 +586,15 @@ def pick(
             for continent in dict.fromkeys(index.continent(c) for c in requested):
                 if continent:
                     notes.append(f"continent = {continent}")
-                    drawn = view.continent(continent).draw(rng, country, chosen)
+                    around = view.continent(continent)
+                    drawn = near(around).draw(rng, country, chosen)
                     chosen.update(r.host.id for r in drawn)
                     take(drawn, "continent")
         if "GLOBAL" in options.countries:
             notes.append("country = global")
-            take(view.world().draw(rng, country, chosen), "global")
-        return result
+            world = view.world()
+            take(near(world).draw(rng, country, chosen), "global")
+        return _family_last(result, unreachable)
 
     if country:
         notes.append(f"country = {country}")
@@ -460,12 +605,30 @@ def pick(
             notes.append(f"continent = {continent}")
             # the country's hosts were candidates of the country step: taken, or
             # unusable for this client either way
-            drawn = view.continent(continent).draw(rng, country, chosen, stratum.position)
+            around = view.continent(continent)
+            drawn = near(around).draw(rng, country, chosen, stratum.position)
             take(drawn, "continent")
     if len(picked) < index.minimum:
         notes.append("country = global")
         everyone = {r.host.id for r in picked}
-        take(view.world().draw(rng, country, everyone), "global")
+        if index.strict_family and result.family_note:
+            everyone |= unreachable
+        world = view.world()
+        take(near(world).draw(rng, country, everyone), "global")
+    return _family_last(result, unreachable)
+
+
+def _family_last(result: Picked, unreachable: frozenset[int]) -> Picked:
+    """Within each step, hosts known unreachable in the client's family go after the
+    others (order otherwise kept); the note says so when that moved anything."""
+    if result.family_note:
+        if not result.family_note.endswith("only"):
+            ordered = reachable_first(result.records, result.steps, unreachable)
+            if ordered is None:
+                result.family_note = ""
+                return result
+            result.records = ordered
+        result.notes.append(result.family_note)
     return result
 
 
@@ -482,7 +645,9 @@ def select(
     rng: random.Random,
 ) -> Selection:
     """`pick()` as `Chosen` hosts (for callers that want objects rather than bytes)."""
-    picked = pick(index, target.directory.hosts, client, options, rng)
+    picked = pick(
+        index, target.hosts, client, options, rng, transient=target.file_hosts is not None
+    )
     result = Selection(notes=picked.notes, embargoed=picked.embargoed)
     records = iter(picked.records)
     suffix = target.suffix

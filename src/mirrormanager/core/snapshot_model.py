@@ -9,14 +9,15 @@ Conventions:
 - directory names are full master-relative paths without leading slash, as in the
   database (`pub/fedora/linux/updates/41/Everything/x86_64`);
 - a host's URL for a directory is `url + "/" + subpath` (subpath "" = the top directory);
-- only what a client may be given is here: active hosts, public URLs, up-to-date dirs.
+- only what a client may be given is here: active hosts, public URLs, up-to-date dirs
+  (and the stale-but-partial ones, with the few files they lack).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-file precision (DirectoryEntry.partial, …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,12 @@ class HostInfo:
     netblocks: tuple[str, ...] = ()  # normalised CIDRs ("10.0.0.0/8", "2001:db8::/32")
     peer_asns: tuple[int, ...] = ()
     locations: tuple[str, ...] = ()
+    # what the crawler found: None = unknown, which counts as reachable
+    reachable_ipv4: bool | None = None
+    reachable_ipv6: bool | None = None
+    # where the host is (the web form's values); None: unknown, its country's centroid
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,16 @@ class DirectoryEntry:
     ordered_mirrorlist: bool = True
     # file name -> generations, newest first: [0] is current, the rest metalink alternates
     files: dict[str, tuple[FileDetailInfo, ...]] = field(default_factory=dict)
+    # Per-file precision (issue 13 part 5; see docs/mirrorlist-server.md). `partial`: hosts
+    # whose copy is stale but lacks only the files `missing` names for them: candidates
+    # for their other files, never for the directory itself. `recent`: files newer than
+    # some host's last verdict on this directory (name -> master mtime); `verified`: the
+    # epoch of that verdict, for those hosts only. A host absent from `verified` vouches
+    # for every file.
+    partial: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    missing: dict[int, frozenset[str]] = field(default_factory=dict)
+    recent: dict[str, int] = field(default_factory=dict)
+    verified: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

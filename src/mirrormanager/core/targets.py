@@ -25,15 +25,56 @@ class LookupFailure(Exception):
         self.path = path
 
 
+HostHosts = tuple[tuple[int, tuple[int, ...]], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
-    directory: DirectoryEntry  # whose hosts are the candidates
+    directory: DirectoryEntry  # whose hosts are the candidates (unless `file_hosts`)
     suffix: str  # appended to each host's category URL: "/subpath[/file]"
     file_name: str  # the metalink <file name>
     files: tuple[FileDetailInfo, ...]  # current generation first, then alternates
     repo: str = ""
     arch: str = ""
     path: str = ""
+    # A file request whose carriers differ from the directory's hosts: a set made for
+    # this request (callers must not cache it by identity).
+    file_hosts: HostHosts | None = None
+    is_file: bool = False  # the suffix names a file (`path=` of a file), not a directory
+
+    @property
+    def hosts(self) -> HostHosts:
+        """The candidate hosts: those carrying the file, or the directory's."""
+        return self.directory.hosts if self.file_hosts is None else self.file_hosts
+
+
+def carriers(entry: DirectoryEntry, name: str) -> HostHosts:
+    """The hosts that carry file ``name`` of a directory (ordered by host id).
+
+    Up-to-date hosts plus partial hosts whose differing files do not include it, less any
+    host whose last verdict on the directory is older than the file (it cannot have been
+    checked). The directory's own tuple when that is everyone (the common case).
+    """
+    born = entry.recent.get(name)
+    if not entry.partial and born is None:
+        return entry.hosts
+    verified = entry.verified
+
+    def fresh(host_id: int) -> bool:
+        return born is None or verified.get(host_id, born) >= born
+
+    up = [pair for pair in entry.hosts if fresh(pair[0])]
+    missing = entry.missing
+    extra = [
+        pair for pair in entry.partial if name not in missing.get(pair[0], ()) and fresh(pair[0])
+    ]
+    if not extra and len(up) == len(entry.hosts):
+        return entry.hosts
+    return tuple(sorted(up + extra, key=_host_id))
+
+
+def _host_id(pair: tuple[int, tuple[int, ...]]) -> int:
+    return pair[0]
 
 
 def normalise_path(path: str) -> str | None:
@@ -48,8 +89,21 @@ def _join(*parts: str) -> str:
     return "".join("/" + p for p in parts if p)
 
 
+def _directory(*parts: str) -> str:
+    """A directory's suffix: MirrorManager2's Python and Rust servers end directory URLs
+    with `/` (tools that compare lists or append file names rely on it)."""
+    return _join(*parts) + "/"
+
+
 def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) -> Target:
-    """Repository redirects first; a repo containing `source` means arch=source."""
+    """Repository redirects first; a repo containing `source` means arch=source.
+
+    The candidates are the hosts whose `repodata/` directory is up to date: it is what a
+    client reads first, while the repository directory holds no files and is "up to date"
+    on every mirror that has it at all (MirrorManager2's Rust server judged mirrorlists by
+    it and sent clients to stale mirrors). The URLs still name the repository directory.
+    Only a snapshot without the `repodata/` entry falls back to the repository's hosts.
+    """
     repo = snapshot.repository_redirects.get(repo, repo)
     if "source" in repo:
         arch = "source"
@@ -58,26 +112,27 @@ def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) ->
     name = snapshot.repositories.get((repo, arch))
     if name is None:
         raise LookupFailure("invalid_repo", repo=repo, arch=arch)
+    name = name.removesuffix("/repodata")
     entry = snapshot.directories.get(name)
     repodata = snapshot.directories.get(name + "/repodata")
-    if entry is None and repodata is None:
-        raise LookupFailure("invalid_repo", repo=repo, arch=arch)
     files: tuple[FileDetailInfo, ...] = ()
     if repodata is not None:
         files = repodata.files.get(REPOMD, ())
-    if not files and entry is not None:
+        subpath = posixpath.dirname(repodata.subpath)
+        candidates = repodata
+    elif entry is not None:
         files = entry.files.get("repodata/" + REPOMD, ()) or entry.files.get(REPOMD, ())
-    if entry is not None:
-        suffix = _join(entry.subpath, "repodata/repomd.xml" if metalink else "")
-        return Target(entry, suffix, REPOMD, files, repo=repo, arch=arch)
-    assert repodata is not None
-    parent = posixpath.dirname(repodata.subpath)
-    suffix = _join(parent, "repodata/repomd.xml" if metalink else "")
-    return Target(repodata, suffix, REPOMD, files, repo=repo, arch=arch)
+        subpath = entry.subpath
+        candidates = entry
+    else:
+        raise LookupFailure("invalid_repo", repo=repo, arch=arch)
+    suffix = _join(subpath, "repodata/repomd.xml") if metalink else _directory(subpath)
+    return Target(candidates, suffix, REPOMD, files, repo=repo, arch=arch)
 
 
 def resolve_path(snapshot: Snapshot, raw_path: str, *, metalink: bool) -> Target:
-    """A directory, or a file in one (its FileDetails make the metalink)."""
+    """A directory (its up-to-date hosts), or a file in one (the hosts that carry it; its
+    FileDetails make the metalink)."""
     path = normalise_path(raw_path)
     if path is None:
         raise LookupFailure("invalid_path", path=raw_path)
@@ -86,10 +141,22 @@ def resolve_path(snapshot: Snapshot, raw_path: str, *, metalink: bool) -> Target
         repodata = snapshot.directories.get(path + "/repodata")
         files = repodata.files.get(REPOMD, ()) if repodata is not None else ()
         # a metalink for a directory is the metalink of its repository, if it is one
-        leaf = "repodata/repomd.xml" if metalink and repodata is not None else ""
-        return Target(entry, _join(entry.subpath, leaf), REPOMD, files, path=path)
+        if metalink and repodata is not None:
+            suffix = _join(entry.subpath, "repodata/repomd.xml")
+        else:
+            suffix = _directory(entry.subpath)
+        return Target(entry, suffix, REPOMD, files, path=path)
     parent, name = posixpath.split(path)
     entry = snapshot.directories.get(parent)
     if entry is None:
         raise LookupFailure("invalid_path", path=path)
-    return Target(entry, _join(entry.subpath, name), name, entry.files.get(name, ()), path=path)
+    hosts = carriers(entry, name)
+    return Target(
+        entry,
+        _join(entry.subpath, name),
+        name,
+        entry.files.get(name, ()),
+        path=path,
+        file_hosts=None if hosts is entry.hosts else hosts,
+        is_file=True,
+    )

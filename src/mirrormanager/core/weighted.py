@@ -46,3 +46,27 @@ def exponential_order(negative_weights: Sequence[float], rng: random.Random) -> 
     log = _log
     keys = [log(1.0 - draw()) / w for w in negative_weights]
     return sorted(range(n), key=keys.__getitem__)
+
+
+def segmented_order(
+    negative_weights: Sequence[float], ends: Sequence[int], rng: random.Random
+) -> list[int]:
+    """`exponential_order` within each run `[previous end, end)` of positions, runs in
+    their order (the distance bands of a banded stratum); the same random numbers."""
+    n = len(negative_weights)
+    draw = rng.random
+    if n < 2:
+        if n:
+            draw()
+        return list(range(n))
+    log = _log
+    keys = [log(1.0 - draw()) / w for w in negative_weights]
+    order: list[int] = []
+    start = 0
+    for end in ends:
+        if end - start > 1:
+            order += sorted(range(start, end), key=keys.__getitem__)
+        elif end > start:
+            order.append(start)
+        start = end
+    return order

@@ -99,6 +99,36 @@ def judge_listing(
     return all(file_matches(f, listing.get(prefix + f.name)) for f in files)
 
 
+def differing_files(
+    rel_dir: str,
+    files: Sequence[MasterFile],
+    listing: Mapping[str, ListedEntry],
+    *,
+    limit: int,
+) -> tuple[str, ...] | None:
+    """Names of the master's files the listing lacks or holds in another version.
+
+    ``()`` means the directory is current; ``None`` means more than ``limit`` differ, and
+    the directory counts as unavailable as a whole (per-file answers need a short list:
+    the snapshot carries it for every such host and directory). Sorted, so equal sets
+    compare and store equal.
+    """
+    prefix = f"{rel_dir}/" if rel_dir else ""
+    found: list[str] = []
+    for master in files:
+        if not file_matches(master, listing.get(prefix + master.name)):
+            if len(found) >= limit:
+                return None
+            found.append(master.name)
+    return tuple(sorted(found))
+
+
+def bounded_differences(names: Iterable[str], limit: int) -> tuple[str, ...] | None:
+    """``names`` sorted and de-duplicated, or None when there are more than ``limit``."""
+    unique = sorted(set(names))
+    return None if len(unique) > limit else tuple(unique)
+
+
 def judge_head(master: MasterFile, status: int, seen: ListedEntry | None) -> Verdict:
     """The verdict on one file from a HEAD answer (after redirects were followed)."""
     if status in (403, 404, 410):
@@ -171,6 +201,10 @@ class RowChanges:
     mark_current: tuple[int, ...]  # row ids set up2date=True
     mark_stale: tuple[int, ...]  # row ids set up2date=False
     touched: tuple[int, ...]  # row ids whose last_checked is set
+    # Stale directories whose differing files are known (a short list):
+    insert_partial: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (directory id, names)
+    # (row id, names or None) for every existing row judged stale: the list to store
+    differing: tuple[tuple[int, tuple[str, ...] | None], ...] = ()
 
 
 def plan_row_changes(
@@ -178,34 +212,50 @@ def plan_row_changes(
     verdicts: Mapping[int, Verdict],
     *,
     complete: bool,
+    differing: Mapping[int, tuple[str, ...]] | None = None,
 ) -> RowChanges:
     """Turn directory verdicts into row changes (MirrorManager2's ``sync_dir`` rules, fixed).
 
     ``existing`` maps directory id -> (row id, up2date). A current directory without a row
-    gets one; a stale directory without a row gets none (the mirror may exclude it). An
-    unknown verdict changes nothing. After a ``complete`` crawl of the category, rows whose
-    directory was not judged at all (it left the category or became unreadable) go stale.
+    gets one; a stale directory without a row gets one only when ``differing`` names the
+    files it lacks (the mirror holds the directory and all its other files; otherwise it may
+    exclude the directory). An unknown verdict changes nothing. After a ``complete`` crawl
+    of the category, rows whose directory was not judged at all (it left the category or
+    became unreadable) go stale. Every existing row judged stale gets its list of differing
+    files replaced (None when unknown: the directory is unavailable as a whole).
     """
+    known = differing or {}
     insert: list[int] = []
+    partial: list[tuple[int, tuple[str, ...]]] = []
     current: list[int] = []
     stale: list[int] = []
     touched: list[int] = []
+    lists: list[tuple[int, tuple[str, ...] | None]] = []
     for directory_id, verdict in verdicts.items():
         row = existing.get(directory_id)
         if verdict is None:
             continue
+        names = None if verdict else known.get(directory_id) or None
         if row is None:
             if verdict:
                 insert.append(directory_id)
+            elif names is not None:
+                partial.append((directory_id, names))
             continue
         row_id, up2date = row
         touched.append(row_id)
         if verdict and not up2date:
             current.append(row_id)
-        elif not verdict and up2date:
-            stale.append(row_id)
+        elif not verdict:
+            if up2date:
+                stale.append(row_id)
+            lists.append((row_id, names))
     if complete:
         for directory_id, (row_id, up2date) in existing.items():
-            if directory_id not in verdicts and up2date:
-                stale.append(row_id)
-    return RowChanges(tuple(insert), tuple(current), tuple(stale), tuple(touched))
+            if directory_id not in verdicts:
+                if up2date:
+                    stale.append(row_id)
+                lists.append((row_id, None))
+    return RowChanges(
+        tuple(insert), tuple(current), tuple(stale), tuple(touched), tuple(partial), tuple(lists)
+    )

@@ -32,9 +32,9 @@ from mirrormanager.crawler.compare import (
     ListedEntry,
     Verdict,
     combine,
+    differing_files,
     generation_index,
     judge_head,
-    judge_listing,
     propagation_bucket,
     repomd_state,
     repomd_verdict,
@@ -265,10 +265,13 @@ class HttpConnector:
                 repomd[plan.directory_id] = observed
 
         selected = [d for d in dirs if d.is_repodata or not fast]
+        differing: dict[int, tuple[str, ...]] = {}
         if mirror is not None:
             for plan in selected:
                 if not plan.is_repodata:
-                    verdicts[plan.directory_id] = _judge_from_list(plan, mirror, log)
+                    verdicts[plan.directory_id] = _judge_from_list(
+                        plan, mirror, log, differing, options.max_differing_files
+                    )
             selected = [d for d in selected if d.is_repodata]
         # Directories run concurrently; the semaphore keeps requests within max_connections,
         # and a transport error (CrawlError) cancels the category at once.
@@ -281,7 +284,7 @@ class HttpConnector:
             if errors is None:
                 raise
             raise _first(errors) from None
-        return CategoryCheck(verdicts, repomd)
+        return CategoryCheck(verdicts, repomd, differing)
 
     async def _mirror_list(
         self, base: str, timelist: MasterTimelist, options: CrawlOptions, log: HostLog
@@ -361,14 +364,24 @@ class HttpConnector:
         return combine(verdicts), "failed"
 
 
-def _judge_from_list(plan: DirPlan, mirror: _MirrorList, log: HostLog) -> Verdict:
+def _judge_from_list(
+    plan: DirPlan,
+    mirror: _MirrorList,
+    log: HostLog,
+    differing: dict[int, tuple[str, ...]],
+    limit: int,
+) -> Verdict:
     """A directory is current when the mirror's list has it and every file the master
     lists there with the same size (times are not compared: the list says nothing the
-    repomd.xml hashes do not prove better)."""
+    repomd.xml hashes do not prove better). A stale one the list has records its few
+    differing files in ``differing``."""
     if mirror.identical:
         return True
     present = plan.path == "" or plan.path in mirror.entries
-    if present and judge_listing(plan.path, plan.files, mirror.entries):
+    names = differing_files(plan.path, plan.files, mirror.entries, limit=limit)
+    if present and names == ():
         return True
+    if present and names:
+        differing[plan.directory_id] = names
     log("INFO", f"{plan.path or '.'}: stale according to the mirror's time list")
     return False

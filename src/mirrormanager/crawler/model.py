@@ -100,6 +100,8 @@ class CrawlOptions:
     propagation_only: bool = False
     # Full HTTP crawls: judge directories from the mirror's fullfiletimelist when it has one.
     use_timelist: bool = True
+    # A stale directory with at most this many differing files still serves the others.
+    max_differing_files: int = 64
 
 
 class HostStatus(enum.Enum):
@@ -122,6 +124,8 @@ class CategoryOutcome:
     verdicts: dict[int, Verdict] = field(default_factory=dict)
     complete: bool = False  # every readable directory judged (not a repodata-only crawl)
     repomd: dict[int, RepomdObservation] = field(default_factory=dict)  # by directory id
+    # stale directory id -> the names of the master's files that differ there (a short list)
+    differing: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -147,6 +151,9 @@ class CategoryCheck:
 
     verdicts: dict[int, Verdict]
     repomd: dict[int, RepomdObservation]
+    # Stale directories the mirror holds, whose differing files are known and at most
+    # ``max_differing_files``: directory id -> the names. Others stale: unavailable.
+    differing: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 class HostLog(Protocol):

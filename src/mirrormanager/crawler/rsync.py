@@ -18,8 +18,8 @@ from collections.abc import AsyncIterator
 from mirrormanager.crawler.compare import (
     ListedEntry,
     Verdict,
+    differing_files,
     file_matches,
-    judge_listing,
 )
 from mirrormanager.crawler.listing import Listing, parse_line
 from mirrormanager.crawler.model import (
@@ -87,14 +87,18 @@ class RsyncConnector:
         listing = await self._list(url, wanted, options, log)
         verdicts: dict[int, Verdict] = {}
         repomd: dict[int, RepomdObservation] = {}
+        differing: dict[int, tuple[str, ...]] = {}
         for plan in selected:
             present = plan.path == "" or plan.path in listing.entries
-            verdicts[plan.directory_id] = present and judge_listing(
-                plan.path, plan.files, listing.entries
+            names = differing_files(
+                plan.path, plan.files, listing.entries, limit=options.max_differing_files
             )
+            verdicts[plan.directory_id] = present and names == ()
+            if present and names and not plan.is_repodata:
+                differing[plan.directory_id] = names
             if plan.is_repodata:
                 repomd[plan.directory_id] = _repomd_state(plan, listing.entries)
-        return CategoryCheck(verdicts, repomd)
+        return CategoryCheck(verdicts, repomd, differing)
 
     async def _list(
         self, url: str, wanted: set[str], options: CrawlOptions, log: HostLog

@@ -415,6 +415,7 @@ async def _crawl_category(
             continue
         outcome.ok, outcome.url, outcome.error = True, url, None
         outcome.verdicts, outcome.repomd = check.verdicts, check.repomd
+        outcome.differing = check.differing
         outcome.complete = not options.repodata_only
         stale = sum(1 for v in check.verdicts.values() if v is False)
         hostlog("INFO", f"{plan.name}: {len(check.verdicts)} directories via {url}, {stale} stale")

@@ -2,7 +2,9 @@
 
 Failure policy (MirrorManager2's, with its bugs fixed):
 
-* a category judged over some URL updates its HostCategoryDir rows (plan_row_changes);
+* a category judged over some URL updates its HostCategoryDir rows (plan_row_changes),
+  including the short list of differing files of each stale directory the mirror holds
+  (``differing_files``; NULL when current, unknown or too many);
 * a category that could not be crawled keeps every row as it was;
 * a host whose time limit ran out gets the categories it had not finished marked stale
   (a mirror that cannot be read in time should not be handed to clients) and a failure;
@@ -17,11 +19,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from mirrormanager.crawler.compare import plan_row_changes
 from mirrormanager.crawler.model import CategoryOutcome, CrawlOptions, HostOutcome, HostStatus
+from mirrormanager.db.base import NullableJsonType
 from mirrormanager.db.models import Host, HostCategoryDir
 
 _CHUNK = 500
@@ -104,32 +107,61 @@ def _write_verdicts(session: Session, category: CategoryOutcome, now: dt.datetim
             )
         )
     }
-    changes = plan_row_changes(existing, category.verdicts, complete=category.complete)
+    changes = plan_row_changes(
+        existing, category.verdicts, complete=category.complete, differing=category.differing
+    )
     paths = {d.directory_id: d.path for d in category.plan.dirs}
-    if changes.insert:
-        session.execute(
-            insert(HostCategoryDir),
-            [
-                {
-                    "host_category_id": hc_id,
-                    "directory_id": directory_id,
-                    "path": paths.get(directory_id, ""),
-                    "up2date": True,
-                    "last_checked": now,
-                }
-                for directory_id in changes.insert
-            ],
-        )
+    rows: list[dict[str, object]] = [
+        {
+            "host_category_id": hc_id,
+            "directory_id": directory_id,
+            "path": paths.get(directory_id, ""),
+            "up2date": True,
+            "last_checked": now,
+            "differing_files": None,
+        }
+        for directory_id in changes.insert
+    ]
+    rows += [
+        {
+            "host_category_id": hc_id,
+            "directory_id": directory_id,
+            "path": paths.get(directory_id, ""),
+            "up2date": False,
+            "last_checked": now,
+            "differing_files": list(names),
+        }
+        for directory_id, names in changes.insert_partial
+    ]
+    if rows:
+        session.execute(insert(HostCategoryDir), rows)
     _update(session, changes.touched, {"last_checked": now})
-    _update(session, changes.mark_current, {"up2date": True})
+    _update(session, changes.mark_current, {"up2date": True, "differing_files": None})
     _update(session, changes.mark_stale, {"up2date": False})
+    _write_differing(session, changes.differing)
+
+
+def _write_differing(session: Session, lists: Sequence[tuple[int, tuple[str, ...] | None]]) -> None:
+    """Store each stale row's differing files: NULL in bulk, the short lists one by one
+    (few: most stale rows are stale as a whole)."""
+    _update(
+        session, [row_id for row_id, names in lists if names is None], {"differing_files": None}
+    )
+    named = [{"row_id": row_id, "names": list(names)} for row_id, names in lists if names]
+    if named:  # executemany of a Core statement: the ORM's bulk UPDATE wants no WHERE
+        session.connection().execute(
+            update(HostCategoryDir)
+            .where(HostCategoryDir.id == bindparam("row_id"))
+            .values(differing_files=bindparam("names", type_=NullableJsonType)),
+            named,
+        )
 
 
 def _mark_stale(session: Session, host_category_id: int, now: dt.datetime) -> int:
     result = session.execute(
         update(HostCategoryDir)
         .where(HostCategoryDir.host_category_id == host_category_id, HostCategoryDir.up2date)
-        .values(up2date=False, last_checked=now)
+        .values(up2date=False, last_checked=now, differing_files=None)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -23,6 +23,11 @@ NAMING_CONVENTION = {
 
 # JSON columns replace MirrorManager2's pickles; JSONB on PostgreSQL for indexing and size.
 JsonType = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# For optional JSON values: Python None is SQL NULL (not the JSON text "null"), so
+# ``IS NULL`` / ``IS NOT NULL`` mean what they say.
+NullableJsonType = JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -4,7 +4,7 @@ dnf checks the downloaded repomd.xml against the hashes here, and accepts a mirr
 still serves one of the `mm0:alternates`; `preference` falls by one per host from 100.
 Errors are metalink documents too, the message in a comment, so clients parse them.
 
-The hot path (`render_hosts`) works on bytes prepared once per host and URL set
+The renderer (`render`) works on bytes prepared once per host and URL set
 (`url_segments`): a host's `<url>` lines split where the preference goes, each line
 ending in a NUL byte where the request's suffix goes. A request joins each host's pieces
 with its preference, joins the hosts, and turns every NUL into the escaped suffix and
@@ -22,14 +22,11 @@ import time
 from collections.abc import Sequence
 from itertools import islice
 from operator import attrgetter
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from xml.sax.saxutils import escape, quoteattr
 
 from mirrormanager.core.snapshot_model import FileDetailInfo
 from mirrormanager.formats.mirrorlist_text import clean
-
-if TYPE_CHECKING:
-    from mirrormanager.core.selection import Chosen
 
 CONTENT_TYPE = "application/metalink+xml"
 GENERATOR = "mirrormanager"
@@ -172,19 +169,11 @@ def _host_lines(hosts: Sequence[HostLines]) -> list[bytes]:
     return lines
 
 
-class _Lines:
-    __slots__ = ("lines_last", "segments")
-
-    def __init__(self, segments: tuple[bytes, ...]) -> None:
-        self.segments = segments
-        self.lines_last = last_lines(segments)
-
-
 def _suffix_end(suffix: str) -> bytes:
     return escape(suffix).encode("utf-8") + _URL_END
 
 
-def render_hosts(
+def render(
     file_name: str,
     details: Sequence[FileDetailInfo],
     hosts: Sequence[HostLines],
@@ -205,28 +194,6 @@ def render_hosts(
     lines.insert(0, head)
     lines.append(_TAIL)
     return b"".join(lines).replace(_SUFFIX, end)
-
-
-def render(
-    file_name: str,
-    details: Sequence[FileDetailInfo],
-    hosts: Sequence[Chosen],
-    *,
-    now: float,
-    comment: str = "",
-) -> bytes:
-    """The metalink of one file: current details, alternates, then every host's URLs."""
-    head = _open_bytes(now)
-    if comment:
-        head += f"<!-- {clean(comment)} -->\n".encode()
-    head += _cached_head(file_name, details)
-    lines = _host_lines(
-        [_Lines(url_segments(c.urls, c.host.country, c.host.private)) for c in hosts]
-    )
-    ends = [_suffix_end(c.suffix) for c in hosts]
-    return b"".join(
-        (head, *(h.replace(_SUFFIX, e) for h, e in zip(lines, ends, strict=True)), _TAIL)
-    )
 
 
 def error(message: str, *, now: float) -> bytes:

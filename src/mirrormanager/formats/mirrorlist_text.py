@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from mirrormanager.core.selection import Chosen
+from typing import Protocol
 
 _MAX_ECHO = 200
 
@@ -29,21 +26,6 @@ def created_line(created: int) -> str:
     return f"# mirrorlist created {stamp} ({created})\n"
 
 
-def render(
-    hosts: Sequence[Chosen],
-    *,
-    what: str,
-    notes: Sequence[str],
-    created: int | None = None,
-) -> bytes:
-    """`what` is `describe(...)`; the first URL of each host (they are preference-ordered)."""
-    lines = [" ".join([what, *notes]) + "\n"]
-    if created is not None:
-        lines.append(created_line(created))
-    lines.extend(chosen.urls[0][1] + chosen.suffix + "\n" for chosen in hosts if chosen.urls)
-    return "".join(lines).encode("utf-8")
-
-
 def url_line(urls: Sequence[tuple[str, str]]) -> bytes:
     """A host's line without the suffix: its first (preferred) URL; b"" if it has none."""
     return urls[0][1].encode("utf-8", "replace") if urls else b""
@@ -56,7 +38,7 @@ class HostLine(Protocol):
         ...
 
 
-def render_hosts(
+def render(
     hosts: Sequence[HostLine],
     suffix: str,
     *,
@@ -64,7 +46,8 @@ def render_hosts(
     notes: Sequence[str],
     created: int | None = None,
 ) -> bytes:
-    """`render` from each host's prepared line and the request's suffix."""
+    """`what` is `describe(...)`, then each host's prepared line (its first URL: they are
+    preference-ordered) with the request's suffix."""
     head = " ".join([what, *notes]) + "\n"
     if created is not None:
         head += created_line(created)

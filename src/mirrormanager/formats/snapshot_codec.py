@@ -4,7 +4,7 @@ Layout (all integers big-endian)::
 
     offset size
          0    7  magic b"MMSNAP\\x00"
-         7    1  format version (1)
+         7    1  format version (2; version 1 files still load)
          8    1  flags: bit 0 = body compressed with zstd
          9    3  reserved, zero
         12    8  serial (unsigned)
@@ -19,16 +19,22 @@ index, each as a packed array of little-endian uint32 indexes into the (host, ur
 (no Python int per member while loading): at Fedora scale many directories share a set,
 and the decoder rebuilds
 them as shared tuples, so a loaded snapshot stays small in memory too.
+
+Version 2 adds per-file precision: each directory row ends with ``None`` (nearly all) or
+(partial host pairs as packed indexes, [(host id, file-name set)], [(file name, mtime)],
+[(host id, verdict epoch)]); file names and name sets are interned in ``file_names`` and
+``file_sets`` (packed indexes into ``file_names``).
 """
 
 from __future__ import annotations
 
 import array
+import dataclasses
 import hashlib
 import struct
 import sys
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -47,12 +53,15 @@ from mirrormanager.core.snapshot_model import (
 )
 from mirrormanager.errors import FormatError
 
+HostSet = tuple[tuple[int, tuple[int, ...]], ...]
 MAGIC = b"MMSNAP\x00"
 FLAG_ZSTD = 0x01
 _HEAD = struct.Struct(">7sBB3xQqQ32s")
 _CRC = struct.Struct(">I")
 HEADER_SIZE = _HEAD.size + _CRC.size  # 72
 ZSTD_LEVEL = 3
+# Version 1 files (before per-file precision) still load: they have no partial hosts.
+READABLE_VERSIONS = (1, FORMAT_VERSION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +128,10 @@ def _parse_header(raw: bytes) -> Header:
     if zlib.crc32(head) != crc:
         raise FormatError("snapshot header is corrupt (header checksum mismatch)")
     _magic, version, flags, serial, created, length, digest = _HEAD.unpack(head)
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise FormatError(
             f"snapshot format version {version} is not supported (this build reads "
-            f"{FORMAT_VERSION})",
+            f"{', '.join(map(str, READABLE_VERSIONS))})",
             hint="run the snapshot builder and the mirrorlist servers from the same release",
         )
     if flags & ~FLAG_ZSTD:
@@ -161,7 +170,7 @@ def _to_plain(s: Snapshot) -> dict[str, Any]:
     set_index: dict[int, int] = {}
     sets: list[bytes] = []
 
-    def set_members(hosts: tuple[tuple[int, tuple[int, ...]], ...]) -> bytes:
+    def set_members(hosts: HostSet) -> bytes:
         ids = list(map(id, hosts))
         for pair, key in zip(hosts, ids, strict=True):
             if key not in pair_index:  # rare: only the first time a pair is seen
@@ -169,6 +178,7 @@ def _to_plain(s: Snapshot) -> dict[str, Any]:
                 pairs.append(pair)
         return _pack_u32(map(pair_index.__getitem__, ids))
 
+    names = _Interner()
     directories = []
     for entry in s.directories.values():
         hosts = entry.hosts
@@ -189,6 +199,7 @@ def _to_plain(s: Snapshot) -> dict[str, Any]:
                     (name, [_detail_plain(d) for d in details])
                     for name, details in entry.files.items()
                 ],
+                _coverage_plain(entry, set_members, names),
             )
         )
     return {
@@ -206,7 +217,47 @@ def _to_plain(s: Snapshot) -> dict[str, Any]:
         "asn_numbers": [a for _, a in s.netblock_asns],
         "embargoed": sorted(s.embargoed_countries),
         "locations": {name: list(ids) for name, ids in s.locations.items()},
+        "file_names": names.names,
+        "file_sets": names.sets,
     }
+
+
+class _Interner:
+    """File names and sets of them, each stored once (many hosts lack the same files)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.sets: list[bytes] = []
+        self._name_index: dict[str, int] = {}
+        self._set_index: dict[frozenset[str], int] = {}
+
+    def name(self, name: str) -> int:
+        found = self._name_index.get(name)
+        if found is None:
+            found = self._name_index[name] = len(self.names)
+            self.names.append(name)
+        return found
+
+    def set(self, names: frozenset[str]) -> int:
+        found = self._set_index.get(names)
+        if found is None:
+            found = self._set_index[names] = len(self.sets)
+            self.sets.append(_pack_u32(sorted(map(self.name, names))))
+        return found
+
+
+def _coverage_plain(
+    entry: DirectoryEntry, set_members: Callable[[HostSet], bytes], names: _Interner
+) -> tuple[Any, ...] | None:
+    """(partial pairs, [(host, name set)], [(name, mtime)], [(host, verdict)]) or None."""
+    if not (entry.partial or entry.missing or entry.recent or entry.verified):
+        return None
+    return (
+        set_members(entry.partial),
+        [(host, names.set(missing)) for host, missing in sorted(entry.missing.items())],
+        [(names.name(name), mtime) for name, mtime in sorted(entry.recent.items())],
+        sorted(entry.verified.items()),
+    )
 
 
 def _host_plain(h: HostInfo) -> tuple[Any, ...]:
@@ -225,6 +276,11 @@ def _host_plain(h: HostInfo) -> tuple[Any, ...]:
         h.netblocks,
         h.peer_asns,
         h.locations,
+        # added after format 1 was published: decoders accept rows without them
+        h.reachable_ipv4,
+        h.reachable_ipv6,
+        h.latitude,
+        h.longitude,
     )
 
 
@@ -237,7 +293,10 @@ def _from_plain(p: Any, header: Header) -> Snapshot:
         raise FormatError("snapshot body is malformed: not a map")
     hosts = {}
     for row in p["hosts"]:
-        (hid, name, country, bw, maxc, priv, i2, i2c, asn, asn_clients, ca, nb, peers, locs) = row
+        (hid, name, country, bw, maxc, priv, i2, i2c, asn, asn_clients, ca, nb, peers, locs) = row[
+            :14
+        ]
+        reach4, reach6, latitude, longitude = (*row[14:18], None, None, None, None)[:4]
         hosts[hid] = HostInfo(
             id=_int(hid),
             name=_str(name),
@@ -253,15 +312,30 @@ def _from_plain(p: Any, header: Header) -> Snapshot:
             netblocks=_strs(nb),
             peer_asns=_ints(peers),
             locations=_strs(locs),
+            reachable_ipv4=_opt_bool(reach4),
+            reachable_ipv6=_opt_bool(reach6),
+            latitude=_opt_float(latitude),
+            longitude=_opt_float(longitude),
         )
     urls = {_int(i): HostUrl(id=i, host_id=_int(h), url=_str(u)) for i, h, u in p["urls"]}
     pairs = [(_int(h), _ints(u)) for h, u in p["pairs"]]
     sets = [_pick(pairs, _unpack_u32(members)) for members in p["sets"]]
+    v2 = header.version >= 2
+    file_names = _strs(p["file_names"]) if v2 else ()
+    name_list = list(file_names)
+    file_sets = [
+        frozenset(_pick(name_list, _unpack_u32(members)))
+        for members in (p["file_sets"] if v2 else ())
+    ]
     directories = {}
-    for name, subpath, set_idx, ordered, files in p["dirs"]:
+    for row in p["dirs"]:
+        if v2:
+            name, subpath, set_idx, ordered, files, coverage = row
+        else:
+            (name, subpath, set_idx, ordered, files), coverage = row, None
         if set_idx < -1:
             raise ValueError(f"negative host set index {set_idx}")
-        directories[_str(name)] = DirectoryEntry(
+        entry = DirectoryEntry(
             name=name,
             subpath=_str(subpath),
             hosts=() if set_idx == -1 else sets[set_idx],
@@ -274,6 +348,9 @@ def _from_plain(p: Any, header: Header) -> Snapshot:
                 for fname, gens in files
             },
         )
+        if coverage is not None:
+            entry = _with_coverage(entry, coverage, pairs, file_names, file_sets)
+        directories[_str(name)] = entry
     return Snapshot(
         serial=header.serial,
         created=header.created,
@@ -288,6 +365,23 @@ def _from_plain(p: Any, header: Header) -> Snapshot:
         netblock_asns=tuple(zip(_strs(p["asn_cidrs"]), _ints(p["asn_numbers"]), strict=True)),
         embargoed_countries=frozenset(_strs(p["embargoed"])),
         locations={_str(k): _ints(v) for k, v in p["locations"].items()},
+    )
+
+
+def _with_coverage(
+    entry: DirectoryEntry,
+    coverage: Any,
+    pairs: list[Any],
+    file_names: tuple[str, ...],
+    file_sets: list[frozenset[str]],
+) -> DirectoryEntry:
+    partial, missing, recent, verified = coverage
+    return dataclasses.replace(
+        entry,
+        partial=_pick(pairs, _unpack_u32(partial)),
+        missing={_int(host): file_sets[_int(idx)] for host, idx in missing},
+        recent={file_names[_int(idx)]: _int(mtime) for idx, mtime in recent},
+        verified={_int(host): _int(epoch) for host, epoch in verified},
     )
 
 
@@ -322,6 +416,18 @@ def _int(value: Any) -> int:
     if type(value) is not int:
         raise TypeError(f"expected an integer, got {type(value).__name__}")
     return value
+
+
+def _opt_bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return float(value)
 
 
 def _str(value: Any) -> str:

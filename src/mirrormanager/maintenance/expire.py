@@ -85,6 +85,15 @@ def emergency_expire(
             .values(up2date=False)
         )
     )
+    # Stale copies lacking only a few files were still offered for the others: no more.
+    session.execute(
+        update(HostCategoryDir)
+        .where(
+            HostCategoryDir.directory_id.in_(dir_ids),
+            HostCategoryDir.differing_files.is_not(None),
+        )
+        .values(differing_files=None)
+    )
     newest = (
         select(func.max(FileDetail.id))
         .where(FileDetail.directory_id.in_(dir_ids))

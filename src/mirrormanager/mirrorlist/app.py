@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import random
 import time
+import typing
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from mirrormanager.core.netblocks import PrefixTable, parse_address
@@ -24,6 +26,9 @@ from mirrormanager.mirrorlist.geoip import CountryLookup, open_geoip
 from mirrormanager.mirrorlist.handlers import TEXT, Handler, Response
 from mirrormanager.mirrorlist.metrics import Metrics
 from mirrormanager.mirrorlist.state import Decoder, SnapshotHolder
+
+if TYPE_CHECKING:
+    from mirrormanager.settings import Settings
 
 log = get_logger(__name__)
 
@@ -72,6 +77,10 @@ def parse_query(raw: bytes) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
+    """What a worker needs from the settings: made once by `from_settings`, handed to the
+    worker processes as JSON (`to_json`/`from_json` follow the fields: a new field needs
+    one line here and one in `from_settings`)."""
+
     snapshot_path: Path
     geoip_path: str = ""
     minimum: int = 5
@@ -79,32 +88,64 @@ class ServerConfig:
     access_log: Path | None = None
     trusted_proxies: tuple[str, ...] = ()
     embargoed_countries: tuple[str, ...] = ()
+    strict_family: bool = False
+    distance_order: bool = True
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, snapshot: Path | None = None, geoip: Path | None = None
+    ) -> ServerConfig:
+        """The workers' configuration from the settings, with command-line overrides."""
+        return cls(
+            snapshot_path=snapshot or settings.effective_snapshot_file,
+            geoip_path=str(geoip) if geoip else settings.geoip_database,
+            minimum=settings.mirrorlist_minimum,
+            reload_seconds=settings.mirrorlist_reload_seconds,
+            access_log=settings.effective_access_log,
+            trusted_proxies=tuple(settings.trusted_proxies),
+            embargoed_countries=tuple(settings.embargoed_countries),
+            strict_family=settings.mirrorlist_strict_family,
+            distance_order=settings.mirrorlist_distance_order,
+        )
 
     def to_json(self) -> str:
         return json.dumps(
-            {
-                "snapshot_path": str(self.snapshot_path),
-                "geoip_path": self.geoip_path,
-                "minimum": self.minimum,
-                "reload_seconds": self.reload_seconds,
-                "access_log": str(self.access_log) if self.access_log else None,
-                "trusted_proxies": list(self.trusted_proxies),
-                "embargoed_countries": list(self.embargoed_countries),
-            }
+            {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
         )
 
     @classmethod
     def from_json(cls, text: str) -> ServerConfig:
         raw = json.loads(text)
+        hints = typing.get_type_hints(cls)
         return cls(
-            snapshot_path=Path(raw["snapshot_path"]),
-            geoip_path=raw["geoip_path"],
-            minimum=int(raw["minimum"]),
-            reload_seconds=float(raw["reload_seconds"]),
-            access_log=Path(raw["access_log"]) if raw["access_log"] else None,
-            trusted_proxies=tuple(raw["trusted_proxies"]),
-            embargoed_countries=tuple(raw["embargoed_countries"]),
+            **{
+                f.name: _from_jsonable(hints[f.name], raw[f.name])
+                for f in dataclasses.fields(cls)
+                if f.name in raw
+            }
         )
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _from_jsonable(tp: Any, value: Any) -> Any:
+    """A JSON value back to the field's type (the types `ServerConfig` uses)."""
+    if value is None:
+        return None
+    args = typing.get_args(tp)
+    if args and type(None) in args:  # X | None
+        tp = next(a for a in args if a is not type(None))
+    if typing.get_origin(tp) is tuple:
+        return tuple(value)
+    if tp in (Path, int, float, str, bool):
+        return tp(value)
+    raise TypeError(f"ServerConfig cannot read a {tp!r} from JSON")
 
 
 class MirrorlistApp:
@@ -124,6 +165,8 @@ class MirrorlistApp:
             embargoed=config.embargoed_countries,
             reload_seconds=config.reload_seconds,
             decoder=decoder,
+            strict_family=config.strict_family,
+            distance_order=config.distance_order,
         )
         self.geoip = geoip if geoip is not None else open_geoip(config.geoip_path)
         self.handler = Handler(self.geoip, rng)
@@ -204,23 +247,24 @@ class MirrorlistApp:
         body = b"" if scope.get("method") == "HEAD" else response.body
         await send({"type": "http.response.body", "body": body})
 
-    def client_address(self, scope: Scope) -> str:
-        """The peer; or the last X-Forwarded-For entry when the peer is a trusted proxy."""
+    def client_address(self, scope: Scope) -> tuple[str, bool]:
+        """The client and whether the peer is a trusted proxy: the peer itself, or the
+        last X-Forwarded-For entry when the peer is a trusted proxy."""
         client = scope.get("client")
         peer = str(client[0]) if client else ""
         if not len(self.trusted) or not peer:
-            return peer
+            return peer, False
         try:
             trusted = self.trusted.longest(parse_address(peer)) is not None
         except ValueError:
-            return peer
+            return peer, False
         if not trusted:
-            return peer
+            return peer, False
         forwarded = [v for k, v in scope.get("headers", ()) if k.lower() == b"x-forwarded-for"]
         if not forwarded:
-            return peer
+            return peer, True
         last = forwarded[-1].decode("latin-1").split(",")[-1].strip()
-        return last or peer
+        return last or peer, True
 
     def route(self, scope: Scope) -> tuple[str, Response]:
         path: str = scope.get("path", "")
@@ -244,8 +288,9 @@ class MirrorlistApp:
             body = b"# error: query string too long\n"
             return self.handler._error(endpoint == "metalink", 400, body, "too_long", now)
         params = parse_query(raw)
+        address, trusted = self.client_address(scope)
         response, entry = self.handler.answer(
-            self.holder.current, endpoint, params, self.client_address(scope), now
+            self.holder.current, endpoint, params, address, now, trusted=trusted
         )
         if entry is not None:
             self.access_log.add(entry.address, entry.country, entry.repo, entry.arch, endpoint, now)

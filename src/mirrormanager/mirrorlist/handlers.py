@@ -19,6 +19,7 @@ from mirrormanager.core.selection import (
 from mirrormanager.core.targets import LookupFailure, Target, resolve_path, resolve_repo
 from mirrormanager.formats import metalink, mirrorlist_text
 from mirrormanager.mirrorlist.geoip import CountryLookup
+from mirrormanager.mirrorlist.redirect import redirect_headers
 from mirrormanager.mirrorlist.state import Loaded
 
 TEXT = "text/plain; charset=utf-8"
@@ -45,12 +46,34 @@ class AccessEntry:
     arch: str
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def control_character(params: Mapping[str, str]) -> str | None:
+    """The first parameter (name or value) holding a control character, described for
+    the client; None when there is none. Echoed, such a character would inject a line
+    into the mirrorlist or make the metalink invalid XML."""
+    text = "".join(params) + "".join(params.values())
+    if text.isprintable() or _CONTROL.search(text) is None:
+        return None  # the common case, decided by one C-level scan
+    for name, value in params.items():
+        for text in (name, value):
+            found = _CONTROL.search(text)
+            if found is not None:
+                shown = name if _CONTROL.search(name) is None else "a parameter name"
+                return (
+                    f"parameter {shown} contains the control character "
+                    f"U+{ord(found.group()):04X}; remove it"
+                )
+    return None
+
+
 def _countries(raw: str) -> tuple[str, ...]:
     wanted = (c.strip().upper() for c in raw.split(","))
     return tuple(dict.fromkeys(c for c in wanted if c == "GLOBAL" or _COUNTRY.match(c)))
 
 
-def _protocols(raw: str) -> tuple[str, ...]:
+def parse_protocols(raw: str) -> tuple[str, ...]:
     wanted = (p.strip().lower() for p in raw.split(","))
     return tuple(dict.fromkeys(p for p in wanted if p in KNOWN_PROTOCOLS))
 
@@ -79,17 +102,31 @@ class Handler:
         params: Mapping[str, str],
         peer_address: str,
         now: float,
+        *,
+        trusted: bool = False,
     ) -> tuple[Response, AccessEntry | None]:
+        """`peer_address`: the client as the app determined it; `trusted`: the peer is a
+        trusted proxy, so `ip=` names the client (from anyone else it is ignored: it
+        would let a caller pose inside a private mirror's netblock or another country)."""
         is_metalink = endpoint == "metalink"
+        bad = control_character(params)
+        if bad is not None:
+            body = mirrorlist_text.message(bad)
+            return self._error(is_metalink, 400, body, "control_character", now), None
         if loaded is None:
             body = mirrorlist_text.message("no mirror data loaded yet, try again shortly")
             return self._error(is_metalink, 503, body, "no_snapshot", now), None
         address: Address | None
-        address_text = params.get("ip", "").strip() or peer_address
+        warnings: list[str] = []
+        given_ip = params.get("ip", "").strip()
+        if given_ip and not trusted:
+            warnings.append("ip= ignored: not from a trusted proxy")
+            given_ip = ""
+        address_text = given_ip or peer_address
         try:
             address = parse_address(address_text) if address_text else None
         except ValueError:
-            if "ip" in params:
+            if given_ip:
                 body = mirrorlist_text.message(f"invalid client address: {address_text}")
                 return self._error(is_metalink, 400, body, "bad_address", now), None
             address = None  # a peer that is no IP (a unix socket): country unknown
@@ -105,18 +142,25 @@ class Handler:
                 return self._error(is_metalink, 400, body, "usage", now), None
         except LookupFailure as failure:
             return self._failure(loaded, failure, is_metalink, now), None
-        geo_country = self.geoip.country(address) if address is not None else ""
-        client = Client(address, loaded.index.client_country(address, geo_country))
+        geo_country, position = self.geoip.locate(address) if address is not None else ("", None)
+        client = Client(address, loaded.index.client_country(address, geo_country), position)
         if "country" in params or "netblock" in params or "protocol" in params:
             default = METALINK_PROTOCOLS if is_metalink else MIRRORLIST_PROTOCOLS
             options = Options(
                 countries=_countries(params["country"]) if "country" in params else (),
                 use_netblocks=params.get("netblock", "1") != "0",
-                protocols=_protocols(params["protocol"]) if "protocol" in params else default,
+                protocols=parse_protocols(params["protocol"]) if "protocol" in params else default,
             )
         else:
             options = _METALINK_DEFAULT if is_metalink else _MIRRORLIST_DEFAULT
-        picked = pick(loaded.index, target.directory.hosts, client, options, self.rng)
+        picked = pick(
+            loaded.index,
+            target.hosts,
+            client,
+            options,
+            self.rng,
+            transient=target.file_hosts is not None,
+        )
         entry = None
         if target.repo:
             entry = AccessEntry(
@@ -125,29 +169,34 @@ class Handler:
         outcome = "embargoed" if picked.embargoed else "ok"
         records = picked.records
         if is_metalink:
-            body = metalink.render_hosts(
-                target.file_name, target.files, records, target.suffix, now=now
+            body = metalink.render(
+                target.file_name,
+                target.files,
+                records,
+                target.suffix,
+                now=now,
+                comment=" ".join(
+                    [*warnings, picked.family_note] if picked.family_note else warnings
+                ),
             )
             return Response(200, metalink.CONTENT_TYPE, body, outcome), entry
         if params.get("redirect") == "1":
             return self._redirect(target, records), entry
         what = mirrorlist_text.describe(target.repo, target.arch, target.path)
         created = snapshot.created if params.get("time", "0") not in ("", "0") else None
-        body = mirrorlist_text.render_hosts(
-            records, target.suffix, what=what, notes=picked.notes, created=created
+        notes = [*warnings, *picked.notes] if warnings else picked.notes
+        body = mirrorlist_text.render(
+            records, target.suffix, what=what, notes=notes, created=created
         )
         return Response(200, TEXT, body, outcome), entry
 
     def _redirect(self, target: Target, hosts: Sequence[HostRecord]) -> Response:
-        for record in hosts:
-            for protocol, base in record.urls:
-                if protocol in ("https", "http"):
-                    url = base + target.suffix
-                    return Response(
-                        302, TEXT, b"", "redirect", [(b"location", url.encode("utf-8"))]
-                    )
-        body = mirrorlist_text.message("no http or https mirror to redirect to")
-        return Response(404, TEXT, body, "redirect_none")
+        """302 to the first mirror, RFC 6249 duplicates and an RFC 3230 digest."""
+        headers = redirect_headers(target, hosts)
+        if headers is None:
+            body = mirrorlist_text.message("no http or https mirror to redirect to")
+            return Response(404, TEXT, body, "redirect_none")
+        return Response(302, TEXT, b"", "redirect", headers)
 
     def _failure(
         self, loaded: Loaded, failure: LookupFailure, is_metalink: bool, now: float

@@ -21,7 +21,9 @@ from pathlib import Path
 from mirrormanager.core.selection import SelectionIndex
 from mirrormanager.core.snapshot_model import Snapshot
 from mirrormanager.errors import FormatError
+from mirrormanager.formats.snapshot_file import decode_any
 from mirrormanager.logging import get_logger
+from mirrormanager.mirrorlist.prepared import prepare_record
 
 log = get_logger(__name__)
 
@@ -39,15 +41,8 @@ class Loaded:
 
 
 def default_decoder(raw: bytes) -> Snapshot:
-    """Native or MirrorManager2 protobuf, imported late (kept out of unit-test imports)."""
-    try:
-        from mirrormanager.snapshot.store import decode_any
-    except ImportError as exc:
-        raise FormatError("no snapshot codec installed (snapshot/store.py)") from exc
-    decoded = decode_any(raw)
-    if not isinstance(decoded, Snapshot):
-        raise FormatError("the snapshot codec returned something else than a Snapshot")
-    return decoded
+    """Native or MirrorManager2 protobuf (`formats.snapshot_file`)."""
+    return decode_any(raw)
 
 
 def file_key(path: Path) -> FileKey | None:
@@ -58,7 +53,15 @@ def file_key(path: Path) -> FileKey | None:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def load(path: Path, *, minimum: int, embargoed: tuple[str, ...], decoder: Decoder) -> Loaded:
+def load(
+    path: Path,
+    *,
+    minimum: int,
+    embargoed: tuple[str, ...],
+    decoder: Decoder,
+    strict_family: bool = False,
+    distance_order: bool = True,
+) -> Loaded:
     """Read, checksum, decode and index one snapshot file; FormatError if it is bad."""
     started = time.perf_counter()
     key = file_key(path)
@@ -74,7 +77,14 @@ def load(path: Path, *, minimum: int, embargoed: tuple[str, ...], decoder: Decod
         raise FormatError(f"snapshot {path} does not decode: {exc!r}") from exc
     if not isinstance(snapshot.hosts, dict) or not isinstance(snapshot.directories, dict):
         raise FormatError(f"snapshot {path} is not a Snapshot")
-    index = SelectionIndex(snapshot, minimum=minimum, embargoed=embargoed)
+    index = SelectionIndex(
+        snapshot,
+        minimum=minimum,
+        embargoed=embargoed,
+        prepare=prepare_record,
+        strict_family=strict_family,
+        distance_order=distance_order,
+    )
     return Loaded(
         snapshot=index.snapshot,  # the same data, without the routing table rows
         index=index,
@@ -106,12 +116,16 @@ class SnapshotHolder:
         *,
         minimum: int = 5,
         embargoed: tuple[str, ...] = (),
+        strict_family: bool = False,
+        distance_order: bool = True,
         reload_seconds: float = 2.0,
         decoder: Decoder | None = None,
     ) -> None:
         self.path = path
         self.minimum = minimum
         self.embargoed = embargoed
+        self.strict_family = strict_family
+        self.distance_order = distance_order
         self.reload_seconds = reload_seconds
         self.decoder: Decoder = decoder or default_decoder
         self.current: Loaded | None = None
@@ -125,7 +139,12 @@ class SnapshotHolder:
         """Synchronous first load (at start); False and a warning when there is none yet."""
         try:
             self.current = load(
-                self.path, minimum=self.minimum, embargoed=self.embargoed, decoder=self.decoder
+                self.path,
+                minimum=self.minimum,
+                embargoed=self.embargoed,
+                decoder=self.decoder,
+                strict_family=self.strict_family,
+                distance_order=self.distance_order,
             )
         except FormatError as exc:
             self.failures += 1
@@ -162,6 +181,8 @@ class SnapshotHolder:
                     minimum=self.minimum,
                     embargoed=self.embargoed,
                     decoder=self.decoder,
+                    strict_family=self.strict_family,
+                    distance_order=self.distance_order,
                 )
             except FormatError as exc:
                 self.failures += 1

@@ -11,6 +11,9 @@ The rules are MirrorManager2's cache rules (reference §4), with these choices:
   directory must belong to that category (``CategoryDirectory``), and only host categories
   with at least one public URL count;
 - ``DirectoryExclusiveHost`` rows restrict a directory to the hosts they name;
+- per-file precision (:mod:`mirrormanager.snapshot.coverage`): a stale copy that lacks only
+  a few files is a *partial* host of its directory, offered for its other files; a host
+  whose verdict is older than a file is not offered for that file;
 - every repository directory (and its ``repodata`` child, where the repomd.xml details
   live) is in the snapshot, even with no host, so the server can answer the repository and
   its metalink hashes instead of calling it unknown.
@@ -53,6 +56,7 @@ from mirrormanager.db.models import (
 )
 from mirrormanager.logging import get_logger
 from mirrormanager.settings import Settings
+from mirrormanager.snapshot.coverage import read_coverage
 from mirrormanager.snapshot.hosts import (
     HostPair,
     carried_directories,
@@ -127,7 +131,17 @@ def build_snapshot(
         if is_disabled:
             disabled.add((prefix, arch))
 
-    carried = carried_directories(session, hcs, dir_categories, exclusive)
+    oldest: dict[int, int] = {}
+    carried = carried_directories(session, hcs, dir_categories, exclusive, oldest)
+    coverage = read_coverage(
+        session,
+        hcs,
+        dir_categories,
+        exclusive,
+        carried,
+        oldest,
+        limit=settings.crawler_max_differing_files,
+    )
     all_names = _directory_names(session)
     by_name = {name: dir_id for dir_id, name in all_names.items()}
     # A repository's metalink hashes live on its repodata directory: keep that one too.
@@ -136,7 +150,7 @@ def build_snapshot(
         for d in repo_dirs
         if d in all_names and all_names[d] + "/repodata" in by_name
     }
-    wanted = set(carried) | repo_dirs | repodata
+    wanted = set(carried) | set(coverage.partial) | repo_dirs | repodata
     del by_name
     names = {d: all_names[d] for d in wanted if d in all_names}
     del all_names
@@ -153,6 +167,10 @@ def build_snapshot(
             hosts=carried.get(dir_id, empty),
             ordered_mirrorlist=ordered.get(dir_id, True),
             files=files.get(dir_id, {}),
+            partial=coverage.partial.get(dir_id, empty),
+            missing=coverage.missing.get(dir_id, {}),
+            recent=coverage.recent.get(dir_id, {}),
+            verified=coverage.verified.get(dir_id, {}),
         )
 
     countries = {c.upper() for c in settings.embargoed_countries}

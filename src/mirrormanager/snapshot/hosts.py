@@ -8,7 +8,9 @@ one shared tuple, so memory grows with the number of *distinct* sets, not of pai
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -93,6 +95,14 @@ class HostCategories:
         return got
 
 
+def _coordinate(value: float | None, limit: float) -> float | None:
+    """A latitude/longitude as the selection may use it: None unless finite and in range."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and -limit <= number <= limit else None
+
+
 def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
     rows = session.execute(
         select(
@@ -107,6 +117,10 @@ def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
             Host.internet2_clients,
             Host.asn,
             Host.asn_clients,
+            Host.reachable_ipv4,
+            Host.reachable_ipv6,
+            Host.latitude,
+            Host.longitude,
         )
         .join(Site, Site.id == Host.site_id)
         .where(
@@ -118,7 +132,23 @@ def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
         .order_by(Host.id)
     )
     base: dict[int, dict[str, Any]] = {}
-    for hid, name, country, bw, maxconn, hpriv, spriv, i2, i2c, asn, asn_clients in rows:
+    for (
+        hid,
+        name,
+        country,
+        bw,
+        maxconn,
+        hpriv,
+        spriv,
+        i2,
+        i2c,
+        asn,
+        asn_clients,
+        reach4,
+        reach6,
+        latitude,
+        longitude,
+    ) in rows:
         country = (country or "").upper()
         if country in embargo:
             log.info("host left out: embargoed country", host=name, country=country)
@@ -134,6 +164,10 @@ def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
             "internet2_clients": bool(i2c),
             "asn": asn,
             "asn_clients": bool(asn_clients),
+            "reachable_ipv4": reach4,
+            "reachable_ipv6": reach6,
+            "latitude": _coordinate(latitude, 90.0),
+            "longitude": _coordinate(longitude, 180.0),
         }
     netblocks: dict[int, list[str]] = defaultdict(list)
     for hid, value in session.execute(
@@ -235,11 +269,14 @@ def read_host_categories(
     return hcs, urls
 
 
-def _up2date_rows(session: Session) -> Iterator[tuple[int, str]]:
-    """(directory id, "hc,hc,...": host categories with an up-to-date copy), per directory.
+def _up2date_rows(session: Session) -> Iterator[tuple[int, str, dt.datetime | None]]:
+    """(directory id, "hc,hc,...": host categories with an up-to-date copy, the oldest of
+    their verdict times), per directory.
 
     Aggregating in the database and splitting the string in C is several times faster than
-    fetching tens of millions of rows into Python.
+    fetching tens of millions of rows into Python. The oldest verdict comes with the same
+    scan: per-file precision needs it (a directory changed since then may hold files
+    some host has not been checked for).
     """
     column = HostCategoryDir.host_category_id
     if session.get_bind().dialect.name == "postgresql":
@@ -247,13 +284,20 @@ def _up2date_rows(session: Session) -> Iterator[tuple[int, str]]:
     else:
         agg = func.group_concat(column, ",")
     stmt = (
-        select(HostCategoryDir.directory_id, agg)
+        select(HostCategoryDir.directory_id, agg, func.min(HostCategoryDir.last_checked))
         .where(HostCategoryDir.up2date.is_(True))
         .group_by(HostCategoryDir.directory_id)
         .execution_options(yield_per=STREAM_BATCH)
     )
-    for dir_id, ids in session.execute(stmt):
-        yield dir_id, ids or ""
+    for dir_id, ids, oldest in session.execute(stmt):
+        yield dir_id, ids or "", oldest
+
+
+def epoch(value: dt.datetime) -> int:
+    """Seconds since the epoch; SQLite hands back naive datetimes, stored as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return int(value.timestamp())
 
 
 def carried_directories(
@@ -261,8 +305,10 @@ def carried_directories(
     hcs: HostCategories,
     dir_categories: dict[int, list[int]],
     exclusive: dict[int, set[int]],
+    oldest_verdicts: dict[int, int] | None = None,
 ) -> dict[int, tuple[HostPair, ...]]:
-    """directory id -> its hosts; equal host sets are one shared tuple.
+    """directory id -> its hosts; equal host sets are one shared tuple. ``oldest_verdicts``,
+    when given, gets directory id -> the epoch of its oldest up-to-date verdict.
 
     Host categories are handled as the decimal strings the aggregate returns, so the
     per-directory work is C-level set intersection: only each distinct set is built in
@@ -325,9 +371,11 @@ def carried_directories(
         out[dir_id] = hosts
 
     seen: set[int] = set()
-    for dir_id, ids in _up2date_rows(session):
+    for dir_id, ids, oldest in _up2date_rows(session):
         seen.add(dir_id)
         finish(dir_id, ids)
+        if oldest_verdicts is not None and oldest is not None:
+            oldest_verdicts[dir_id] = epoch(oldest)
     if hcs.always:
         for dir_id in dir_categories.keys() - seen:
             finish(dir_id, "")

@@ -25,8 +25,9 @@ import httpx
 
 from mirrormanager import __version__
 from mirrormanager.errors import FormatError, TransferError
+from mirrormanager.formats.snapshot_file import decode_any, detect_format
 from mirrormanager.logging import get_logger
-from mirrormanager.snapshot.store import decode_any, detect_format, folder_lock, publish
+from mirrormanager.snapshot.store import folder_lock, publish
 
 log = get_logger(__name__)
 

@@ -18,28 +18,11 @@ from pathlib import Path
 from mirrormanager.core.snapshot_model import Snapshot
 from mirrormanager.errors import FormatError, LockHeldError
 from mirrormanager.files.atomic import write_atomic
-from mirrormanager.formats import mm2_protobuf, snapshot_codec
+from mirrormanager.formats import snapshot_codec
+from mirrormanager.formats.snapshot_file import decode_any
 
 OLD_DIR = "old"
 LOCK_NAME = ".snapshot.lock"
-
-
-def detect_format(raw: bytes | bytearray | memoryview) -> str:
-    """``native`` (our magic) or ``mm2-protobuf`` (anything else is tried as protobuf)."""
-    return (
-        "native"
-        if bytes(raw[: len(snapshot_codec.MAGIC)]) == snapshot_codec.MAGIC
-        else ("mm2-protobuf")
-    )
-
-
-def decode_any(raw: bytes, *, source: str = "snapshot") -> Snapshot:
-    """Decode a native or MirrorManager2 protobuf snapshot, validating it."""
-    if not raw:
-        raise FormatError(f"{source} is empty")
-    if detect_format(raw) == "native":
-        return snapshot_codec.decode(raw)
-    return mm2_protobuf.mm2_to_snapshot(raw)
 
 
 def load_snapshot(path: str | Path) -> Snapshot:

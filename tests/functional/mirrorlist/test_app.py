@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +23,8 @@ from tests.data import mirrorlist_snapshot as data
 
 T = TypeVar("T")
 NOW = 1_730_001_060.0
+CONTROL = re.compile("[\x00-\x1f\x7f]")
+PROXY = "127.0.0.1"  # a trusted proxy: its ip= is believed
 NS = "{http://www.metalinker.org/}"
 SNAPSHOTS: dict[bytes, Snapshot] = {b"v7": data.build(serial=7), b"v8": data.build(serial=8)}
 
@@ -51,7 +54,7 @@ def make_app(tmp_path: Path, geoip: Path, **config: Any) -> MirrorlistApp:
         "geoip_path": str(geoip),
         "access_log": tmp_path / "access.log",
         "reload_seconds": 0.05,
-        "trusted_proxies": ("10.0.0.0/8",),
+        "trusted_proxies": ("10.0.0.0/8", "127.0.0.0/8"),
     }
     options.update(config)
     return MirrorlistApp(
@@ -90,8 +93,8 @@ def test_mirrorlist_by_geoip_country(app: MirrorlistApp) -> None:
     lines = r.text.splitlines()
     assert lines[0] == "# repo = fedora-41 arch = x86_64 country = DE continent = EU"
     assert set(lines[1:3]) == {
-        "https://de1.example/fedora/linux/releases/41/Everything/x86_64/os",
-        "http://de2.example/fedora/releases/41/Everything/x86_64/os",
+        "https://de1.example/fedora/linux/releases/41/Everything/x86_64/os/",
+        "http://de2.example/fedora/releases/41/Everything/x86_64/os/",
     }
     assert len(lines) == 6  # DE x2, then AT, FR, NL
 
@@ -101,16 +104,18 @@ def test_prefix_and_protocol_and_country_and_time(app: MirrorlistApp) -> None:
     assert r.text == (
         "# repo = fedora-41 arch = x86_64 country = AT\n"
         "# mirrorlist created 2024-10-27T03:50:00Z (1730001000)\n"
-        "ftp://at3.example/fedora/releases/41/Everything/x86_64/os\n"
+        "ftp://at3.example/fedora/releases/41/Everything/x86_64/os/\n"
     )
 
 
 def test_ip_parameter_netblock_and_netblock_0(app: MirrorlistApp) -> None:
     url = "/mirrorlist?repo=fedora-41&arch=x86_64&ip=192.0.2.7"
-    r = get(app, url)
-    assert r.text.splitlines()[1] == "https://corp5.example/fedora/releases/41/Everything/x86_64/os"
+    r = get(app, url, peer=PROXY)
+    assert (
+        r.text.splitlines()[1] == "https://corp5.example/fedora/releases/41/Everything/x86_64/os/"
+    )
     assert "Using preferred netblock" in r.text.splitlines()[0]
-    r = get(app, url + "&netblock=0")
+    r = get(app, url + "&netblock=0", peer=PROXY)
     assert "corp5" not in r.text
 
 
@@ -119,7 +124,7 @@ def test_redirect(app: MirrorlistApp) -> None:
     assert r.status_code == 302
     assert (
         r.headers["location"]
-        == "https://us4.example/pub/fedora/linux/releases/41/Everything/x86_64/os"
+        == "https://us4.example/pub/fedora/linux/releases/41/Everything/x86_64/os/"
     )
     r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64&country=AT&protocol=ftp,rsync&redirect=1")
     assert r.status_code == 404
@@ -170,7 +175,7 @@ def test_errors_exact(app: MirrorlistApp) -> None:
     )
     r = get(app, "/mirrorlist?repo=fedora-40&arch=x86_64")
     assert (r.status_code, r.text) == (404, "# repo = fedora-40 arch = x86_64\n# repo disabled\n")
-    r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64&ip=300.1.1.1")
+    r = get(app, "/mirrorlist?repo=fedora-41&arch=x86_64&ip=300.1.1.1", peer=PROXY)
     assert (r.status_code, r.text) == (400, "# error: invalid client address: 300.1.1.1\n")
     r = get(app, "/nothing-here")
     assert (r.status_code, r.text) == (404, "# error: not found\n")
@@ -186,7 +191,7 @@ def test_metalink_errors_are_metalinks(app: MirrorlistApp) -> None:
         ("path=x/y", 404, "# path = x/y error: invalid path"),
         ("repo=fedora-41&arch=x86_64&ip=nope", 400, "# error: invalid client address: nope"),
     ]:
-        r = get(app, "/metalink?" + query)
+        r = get(app, "/metalink?" + query, peer=PROXY)
         assert r.status_code == status
         assert r.headers["content-type"] == "application/metalink+xml"
         assert f"<!-- {message} -->" in r.text
@@ -247,7 +252,8 @@ def test_access_log_lines(app: MirrorlistApp, tmp_path: Path) -> None:
     lines = (tmp_path / "access.log").read_text().splitlines()
     assert lines == [
         "81.1.1.1\t2024-10-27T03:51:00Z\tDE\trawhide\tx86_64\tmirrorlist",
-        "8.8.8.8\t2024-10-27T03:51:00Z\tUS\tfedora-41\tx86_64\tmetalink",
+        # ip= from a peer that is no trusted proxy: ignored, the peer is logged
+        "81.1.1.1\t2024-10-27T03:51:00Z\tDE\tfedora-41\tx86_64\tmetalink",
     ]
 
 
@@ -305,7 +311,7 @@ def test_reload_swaps_without_failures_and_refuses_corrupt(tmp_path: Path, geoip
                     "x",
                 ]
             ),
-            st.text(max_size=30),
+            st.text(max_size=30) | st.text(st.sampled_from("ab\x00\n\r\t\x1f\x7f/ "), max_size=6),
         ),
         max_size=8,
     ),
@@ -329,6 +335,14 @@ def test_fuzzed_queries_never_fail(
     assert r.status_code in (200, 302, 400, 404), r.text
     if path.endswith("metalink"):
         ET.fromstring(r.content)
+    first: dict[str, str] = {}
+    for name, value in pairs:
+        first.setdefault(name, value)
+    if any(CONTROL.search(name + value) for name, value in first.items()):
+        assert r.status_code == 400 and "control character" in r.text
+    elif r.status_code == 200 and not path.endswith("metalink"):
+        # nothing a client sent can add a line: one header line, then URLs only
+        assert all("://" in line for line in r.text.splitlines()[1:] if line[:1] != "#")
 
 
 @settings(
@@ -374,8 +388,46 @@ def test_ipv6_client_head_and_method(app: MirrorlistApp) -> None:
             await client.post("/metalink?repo=fedora-41&arch=x86_64"),
         ]
 
-    v6, head, post = run(session(app, body))
+    v6, head, post = run(session(app, body, PROXY))
     assert v6.status_code == 200 and v6.text.splitlines()[0].endswith("country = global")
     assert head.status_code == 200 and head.content == b""
     assert int(head.headers["content-length"]) > 0
     assert (post.status_code, post.text) == (405, "# error: only GET and HEAD\n")
+
+
+def test_ip_is_honoured_only_from_trusted_proxies(app: MirrorlistApp) -> None:
+    url = "/mirrorlist?repo=fedora-41&arch=x86_64&ip=192.0.2.7"  # corp5's private netblock
+    r = get(app, url)  # from 81.1.1.1, no proxy: answered for 81.1.1.1 (DE)
+    first = r.text.splitlines()[0]
+    assert first.startswith("# repo = fedora-41 arch = x86_64 ip= ignored: not from a trusted")
+    assert "country = DE" in first and "corp5" not in r.text
+    metalink = get(app, url.replace("mirrorlist", "metalink"))
+    assert "<!-- ip= ignored: not from a trusted proxy -->" in metalink.text
+    assert "corp5" not in metalink.text
+    trusted = get(app, url, peer=PROXY)
+    assert "corp5" in trusted.text and "ignored" not in trusted.text
+    # a trusted proxy's X-Forwarded-For client, then ip= from that proxy
+    forwarded = get(app, url, peer="10.1.1.1", headers={"X-Forwarded-For": "8.8.8.8"})
+    assert "corp5" in forwarded.text
+
+
+@pytest.mark.parametrize("endpoint", ["mirrorlist", "metalink"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "path=pub/x%0Ahttp://evil/",
+        "repo=fedora-41%00&arch=x86_64",
+        "repo=fedora-41&arch=x86_64&country=DE%09",
+        "repo=fedora-41&arch=x86_64&ip=8.8.8.8%7F",
+        "repo=fedora-41&arch=x86_64&x%1F=1",
+    ],
+)
+def test_control_characters_are_refused(app: MirrorlistApp, endpoint: str, query: str) -> None:
+    r = get(app, f"/{endpoint}?{query}", peer=PROXY)
+    assert r.status_code == 400
+    assert "contains the control character U+00" in r.text and "remove it" in r.text
+    assert "evil" not in r.text
+    if endpoint == "metalink":
+        assert ET.fromstring(r.content).tag == NS + "metalink"
+    else:
+        assert r.text.count("\n") == 1

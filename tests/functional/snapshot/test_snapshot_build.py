@@ -240,6 +240,21 @@ def test_host_details_netblocks_asns_countries_and_clamped_bandwidth(session, se
     assert skipped[0]["host"] == m.host.name
 
 
+def test_reachability_and_position_are_carried(session, settings) -> None:
+    t = sf.tree("a")
+    placed = sf.mirror(t, ["a"])
+    placed.host.reachable_ipv4, placed.host.reachable_ipv6 = True, False
+    placed.host.latitude, placed.host.longitude = 24.71, 46.68
+    odd = sf.mirror(t, ["a"])
+    odd.host.latitude, odd.host.longitude = 91.0, float("nan")  # out of range: unknown
+    snap = build(session, settings)
+    info = snap.hosts[placed.host.id]
+    assert (info.reachable_ipv4, info.reachable_ipv6) == (True, False)
+    assert (info.latitude, info.longitude) == (24.71, 46.68)
+    other = snap.hosts[odd.host.id]
+    assert (other.reachable_ipv4, other.latitude, other.longitude) == (None, None, None)
+
+
 def test_global_tables(session, settings) -> None:
     session.add_all(
         [

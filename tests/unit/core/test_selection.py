@@ -88,7 +88,7 @@ def test_requested_countries_fall_back_to_continent_and_global(index) -> None:
 def test_protocol_filter_and_order(index) -> None:
     result = run(index, country="AT", protocols=("ftp",))
     assert [c.full_urls for c in result.hosts if c.host.id == 3] == [
-        (("ftp", "ftp://at3.example/fedora/releases/41/Everything/x86_64/os"),)
+        (("ftp", "ftp://at3.example/fedora/releases/41/Everything/x86_64/os/"),)
     ]
     assert all(p == "ftp" for c in result.hosts for p, _ in c.urls)
     result = run(index, country="AT", protocols=METALINK_PROTOCOLS)

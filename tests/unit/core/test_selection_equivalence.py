@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mirrormanager.core.geo import country_centroid, distance_km
 from mirrormanager.core.netblocks import parse_address
 from mirrormanager.core.selection import (
     METALINK_PROTOCOLS,
@@ -49,13 +50,30 @@ def reference(
             n += 1
         return n
 
-    def weighted(ids: Iterable[int]) -> list[int]:
+    cell = index.cell(client)
+
+    def band(i: int) -> int:
+        """1,000 km bands from the client's cell; hosts without a position last."""
+        host = hosts[i]
+        if host.latitude is not None and host.longitude is not None:
+            where = (host.latitude, host.longitude)
+        else:
+            where = country_centroid(host.country)
+        if cell is None:
+            return 0
+        return 22 if where is None else min(21, int(distance_km(cell, where) // 1000))
+
+    def weighted(ids: Iterable[int], *, by_distance: bool = False) -> list[int]:
         keyed = []
-        for position, i in enumerate(j for j in dict.fromkeys(ids) if usable(j)):
+        candidates = [j for j in dict.fromkeys(ids) if usable(j)]
+        if by_distance:  # the keys are drawn nearest band first (a stable sort)
+            candidates.sort(key=band)
+        for position, i in enumerate(candidates):
             w = max(1, hosts[i].bandwidth)
-            keyed.append((-math.log(1.0 - rng.random()) / w, position, i))
-        keyed.sort(key=lambda e: (e[0], e[1]))
-        return [i for _k, _p, i in keyed]
+            near = band(i) if by_distance else 0
+            keyed.append((near, -math.log(1.0 - rng.random()) / w, position, i))
+        keyed.sort(key=lambda e: (e[0], e[1], e[2]))
+        return [i for _b, _k, _p, i in keyed]
 
     if options.use_netblocks and client.address is not None:
         added = 0
@@ -81,10 +99,11 @@ def reference(
             for continent in dict.fromkeys(index.continent(c) for c in requested):
                 if continent:
                     notes.append(f"continent = {continent}")
-                    take(weighted(arranged.by_continent.get(continent, ())), "continent")
+                    near = weighted(arranged.by_continent.get(continent, ()), by_distance=True)
+                    take(near, "continent")
         if "GLOBAL" in options.countries:
             notes.append("country = global")
-            take(weighted(arranged.public), "global")
+            take(weighted(arranged.public, by_distance=True), "global")
         return out, notes
     if client.country:
         notes.append(f"country = {client.country}")
@@ -92,10 +111,10 @@ def reference(
         continent = index.continent(client.country)
         if continent:
             notes.append(f"continent = {continent}")
-            take(weighted(arranged.by_continent.get(continent, ())), "continent")
+            take(weighted(arranged.by_continent.get(continent, ()), by_distance=True), "continent")
     if len(out) < index.minimum:
         notes.append("country = global")
-        take(weighted(arranged.public), "global")
+        take(weighted(arranged.public, by_distance=True), "global")
     return out, notes
 
 
@@ -106,6 +125,7 @@ def same(index: SelectionIndex, target: Target, client: Client, options: Options
     assert got.notes == notes
 
 
+PLACES = [None, (24.71, 46.68), (35.68, 139.69)]
 COUNTRIES = ["DE", "AT", "FR", "US", "CA", "JP", "BR", "", "KP"]
 
 
@@ -131,9 +151,10 @@ COUNTRIES = ["DE", "AT", "FR", "US", "CA", "JP", "BR", "", "KP"]
     st.booleans(),
     st.integers(0, 8),
     st.integers(0, 2**32),
+    st.booleans(),
 )
 def test_same_answer_as_the_plain_algorithm(
-    rows, country, ip, countries, protocols, use_netblocks, minimum, seed
+    rows, country, ip, countries, protocols, use_netblocks, minimum, seed, by_distance
 ) -> None:
     hosts = {}
     urls = {}
@@ -149,6 +170,9 @@ def test_same_answer_as_the_plain_algorithm(
             countries_allowed=allowed,
             netblocks=(block,) if block else (),
             peer_asns=(64500,) if i % 3 == 0 else (),
+            # some hosts placed by their operators (Riyadh, Tokyo), the rest by country
+            latitude=PLACES[i % 3][0] if PLACES[i % 3] else None,
+            longitude=PLACES[i % 3][1] if PLACES[i % 3] else None,
         )
         for n, proto in enumerate(sorted(protos)):
             urls[i * 10 + n] = HostUrl(i * 10 + n, i, f"{proto}://h{i}.example/pub")
@@ -165,10 +189,10 @@ def test_same_answer_as_the_plain_algorithm(
         netblock_asns=(("8.8.0.0/16", 64500), ("10.0.0.0/8", 64501)),
         embargoed_countries=frozenset({"KP"}),
     )
-    index = SelectionIndex(snap, minimum=minimum)
+    index = SelectionIndex(snap, minimum=minimum, distance_order=by_distance)
     target = resolve_repo(snap, "r", "a", metalink=False)
     address = parse_address(ip) if ip else None
-    client = Client(address, country)
+    client = Client(address, country, PLACES[seed % 3])
     same(index, target, client, Options(countries, use_netblocks, protocols), seed)
 
 

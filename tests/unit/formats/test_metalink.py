@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import defusedxml.ElementTree as ET
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mirrormanager.core.selection import Chosen
 from mirrormanager.core.snapshot_model import FileDetailInfo, HostInfo
 from mirrormanager.formats import metalink
+from mirrormanager.mirrorlist.prepared import prepare_record
+from tests.unit.formats import reference_render
 
 GOLDEN = Path(__file__).parents[2] / "data" / "golden"
 NOW = 1_730_001_000
@@ -32,8 +36,14 @@ CURRENT = FileDetailInfo(1_730_000_000, 4321, "a" * 32, "b" * 40, "c" * 64, "d" 
 OLDER = FileDetailInfo(1_720_000_000, 4000, None, None, "3" * 64, None)
 
 
+def render(file_name, details, hosts, suffix="", *, now=NOW, comment=""):
+    """The server's path: records prepared once, then the one renderer."""
+    records = [prepare_record(c.host, c.urls) for c in hosts]
+    return metalink.render(file_name, details, records, suffix, now=now, comment=comment)
+
+
 def test_repomd_metalink_golden() -> None:
-    body = metalink.render("repomd.xml", [CURRENT, OLDER], HOSTS, now=NOW)
+    body = render("repomd.xml", [CURRENT, OLDER], HOSTS)
     assert body.decode() == (GOLDEN / "metalink_repomd.xml").read_text(encoding="utf-8")
     root = ET.fromstring(body)
     assert root.tag == NS + "metalink" and root.get("version") == "3.0"
@@ -50,7 +60,7 @@ def test_repomd_metalink_golden() -> None:
 
 def test_preference_never_below_one() -> None:
     many = [Chosen(PUBLIC, (("http", f"http://h{i}/"),), "global") for i in range(120)]
-    root = ET.fromstring(metalink.render("f", [], many, now=NOW))
+    root = ET.fromstring(render("f", [], many))
     prefs = [int(u.get("preference")) for u in root.iter(f"{NS}url")]
     assert prefs[0] == 100 and prefs[99] == 1 and prefs[-1] == 1
 
@@ -62,48 +72,46 @@ def test_error_is_a_valid_metalink_with_the_message_in_a_comment() -> None:
 
 
 def test_hostile_file_name_is_escaped() -> None:
-    body = metalink.render('a"<&>.iso', [], [], now=NOW)
+    body = render('a"<&>.iso', [], [])
     assert ET.fromstring(body).find(f"{NS}files/{NS}file").get("name") == 'a"<&>.iso'
 
 
 def test_suffix_is_escaped_and_a_nul_in_the_file_name_stays_in_the_head() -> None:
     hosts = [
-        Chosen(PUBLIC, (("https", "https://a.example/f"),), "country", "/x&y/a\x00b.iso"),
-        Chosen(PRIVATE, (("http", "http://b.example/g"),), "netblock", "/x&y/a\x00b.iso"),
+        Chosen(PUBLIC, (("https", "https://a.example/f"),), "country"),
+        Chosen(PRIVATE, (("http", "http://b.example/g"),), "netblock"),
     ]
-    body = metalink.render("a\x00b.iso", [], hosts, now=NOW).decode()
+    body = render("a\x00b.iso", [], hosts, "/x&y/a\x00b.iso").decode()
     assert '<file name="a\x00b.iso">' in body
     assert 'preference="100">https://a.example/f/x&amp;y/a\x00b.iso</url>\n' in body
     assert 'preference="99" mm0:private="True">http://b.example/g/x&amp;y/a\x00b.iso</url>' in body
 
 
-def test_hosts_with_different_suffixes() -> None:
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),  # private
+            st.sampled_from(["DE", "US", "", "A\x00"]),
+            st.lists(st.tuples(st.sampled_from(["https", "http", "ftp", "rsync"]), _TEXT)),
+        ),
+        max_size=130,
+    ),
+    st.sampled_from(["repomd.xml", "a\x00b", "x<&>"]),
+    _TEXT,
+    st.sampled_from(["", "a -- comment"]),
+)
+def test_render_equals_the_reference_renderer(rows, file_name, suffix, comment) -> None:
     hosts = [
-        Chosen(PUBLIC, (("https", "https://a.example/f"),), "country", "/one"),
-        Chosen(PUBLIC, (("https", "https://b.example/f"),), "country", "/two"),
+        Chosen(HostInfo(i, "h", cc, 1, 1, private), tuple(urls), "global", suffix)
+        for i, (private, cc, urls) in enumerate(rows)
     ]
-    body = metalink.render("f", [], hosts, now=NOW).decode()
-    assert ">https://a.example/f/one</url>" in body and ">https://b.example/f/two</url>" in body
-
-
-def test_render_hosts_equals_render() -> None:
-    from types import SimpleNamespace
-
-    for name, suffix in [
-        ("repomd.xml", "/f/repodata/repomd.xml"),
-        ("a\x00b", "/d/a\x00b"),
-        ("x", ""),
-    ]:
-        chosen = [
-            Chosen(PUBLIC if i % 3 else PRIVATE, HOSTS[0].urls, "global", suffix)
-            for i in range(130)
-        ]
-        prepared = []
-        for c in chosen:
-            segments = metalink.url_segments(c.urls, c.host.country, c.host.private)
-            prepared.append(
-                SimpleNamespace(segments=segments, lines_last=metalink.last_lines(segments))
-            )
-        fast = metalink.render_hosts(name, [CURRENT, OLDER], prepared, suffix, now=NOW)
-        assert fast == metalink.render(name, [CURRENT, OLDER], chosen, now=NOW)
-        assert fast.count(b"<url ") == 260
+    fast = render(file_name, [CURRENT, OLDER], hosts, suffix, comment=comment)
+    want = reference_render.metalink_doc(
+        file_name, [CURRENT, OLDER], hosts, now=NOW, comment=comment
+    )
+    assert fast == want
+    assert fast.count(b"<url ") == sum(len(urls) for _p, _c, urls in rows)

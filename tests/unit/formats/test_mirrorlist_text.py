@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mirrormanager.core.selection import Chosen
 from mirrormanager.core.snapshot_model import HostInfo
 from mirrormanager.formats import mirrorlist_text as text
+from mirrormanager.mirrorlist.prepared import prepare_record
+from tests.unit.formats import reference_render
 
 HOST = HostInfo(1, "a", "DE", 100, 1, False)
 HOSTS = [
     Chosen(HOST, (("https", "https://a.example/f/"), ("http", "http://a.example/f/")), "netblock"),
     Chosen(HOST, (("http", "http://b.example/f/"),), "country"),
-    Chosen(HOST, (), "country"),  # no URL of the requested protocols: no line
 ]
 
 
+def render(hosts, suffix="", **kwargs):
+    """The server's path: records prepared once, then the one renderer."""
+    return text.render([prepare_record(c.host, c.urls) for c in hosts], suffix, **kwargs)
+
+
 def test_answer_with_header_and_time() -> None:
-    body = text.render(
+    body = render(
         HOSTS,
         what=text.describe("fedora-41", "x86_64", ""),
         notes=["Using preferred netblock", "country = DE", "continent = EU"],
@@ -30,7 +39,7 @@ def test_answer_with_header_and_time() -> None:
 
 
 def test_path_answer_without_time() -> None:
-    body = text.render(HOSTS[:1], what=text.describe("", "", "pub/x"), notes=[])
+    body = render(HOSTS[:1], what=text.describe("", "", "pub/x"), notes=[])
     assert body == b"# path = pub/x\nhttps://a.example/f/\n"
 
 
@@ -43,3 +52,24 @@ def test_errors() -> None:
     assert text.invalid_path("p/q") == b"# path = p/q error: invalid path\n"
     # client input cannot break out of its comment line
     assert text.invalid_path("a\nhttp://evil/") == b"# path = a?http://evil/ error: invalid path\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.sampled_from(["https", "http", "ftp"]), st.text(max_size=10)),
+            min_size=1,
+            max_size=3,
+        ),
+        max_size=40,
+    ),
+    st.text(max_size=10),
+    st.sampled_from([None, 1_730_001_000]),
+)
+def test_render_equals_the_reference_renderer(rows, suffix, created) -> None:
+    hosts = [Chosen(HOST, tuple(urls), "country", suffix) for urls in rows]
+    what = text.describe("r", "a", "")
+    notes = ["country = DE"]
+    fast = render(hosts, suffix, what=what, notes=notes, created=created)
+    assert fast == reference_render.mirrorlist(hosts, what=what, notes=notes, created=created)

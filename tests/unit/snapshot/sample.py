@@ -117,6 +117,7 @@ def snapshots(draw: st.DrawFn) -> Snapshot:
         st.none() | _text,
     )
     names = draw(st.lists(_text, max_size=4, unique=True))
+    file_set = st.frozensets(_text, max_size=3)
     directories = {
         n: DirectoryEntry(
             n,
@@ -124,6 +125,10 @@ def snapshots(draw: st.DrawFn) -> Snapshot:
             tuple(draw(st.lists(pair, max_size=3))),
             draw(st.booleans()),
             draw(st.dictionaries(_text, st.lists(detail, max_size=3).map(tuple), max_size=2)),
+            partial=tuple(draw(st.lists(pair, max_size=2))),
+            missing=draw(st.dictionaries(_id, file_set, max_size=2)),
+            recent=draw(st.dictionaries(_text, _u63, max_size=2)),
+            verified=draw(st.dictionaries(_id, _u63, max_size=2)),
         )
         for n in names
     }

@@ -11,6 +11,7 @@ import pytest
 from mirrormanager.errors import FormatError, LockHeldError
 from mirrormanager.formats.mm2_protobuf import snapshot_to_mm2
 from mirrormanager.formats.snapshot_codec import encode, read_header
+from mirrormanager.formats.snapshot_file import detect_format
 from mirrormanager.snapshot import store
 from tests.unit.snapshot.sample import tiny_snapshot
 
@@ -54,8 +55,8 @@ def test_load_detects_both_formats(tmp_path: Path) -> None:
     assert store.load_snapshot(native) == snap
     loaded = store.load_snapshot(mm2)
     assert loaded.urls == snap.urls and loaded.created == snap.created
-    assert store.detect_format(native.read_bytes()) == "native"
-    assert store.detect_format(mm2.read_bytes()) == "mm2-protobuf"
+    assert detect_format(native.read_bytes()) == "native"
+    assert detect_format(mm2.read_bytes()) == "mm2-protobuf"
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mirrormanager.db.base import Base, IdMixin, utcnow
+from mirrormanager.db.base import Base, IdMixin, NullableJsonType, utcnow
 from mirrormanager.db.models.content import Category, Directory
 
 
@@ -147,6 +147,9 @@ class HostCategoryDir(IdMixin, Base):
     path: Mapped[str] = mapped_column(Text)  # below the category top directory
     up2date: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     last_checked: Mapped[dt.datetime | None]
+    # A stale copy that lacks only a few of the master's files: their names, sorted (at most
+    # ``crawler_max_differing_files``). NULL when current, or stale as a whole.
+    differing_files: Mapped[list[str] | None] = mapped_column(NullableJsonType)
 
     directory: Mapped[Directory] = relationship()
 
