@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         host_checks,
         host_items,
+        host_offered,
         hosts,
         sites,
     )
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_crud,
         admin_users,
         host_checks,
+        host_offered,
     ):
         app.register_blueprint(module.bp)
     del api_checks  # imported for its routes on api.bp

@@ -368,6 +368,37 @@ class AdminSwitchForm(BaseForm):
     )
 
 
+class OfferedForm(BaseForm):
+    """ "Would this host be offered?": a client and a request, as the mirrorlist sees them."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    ip = StringField(
+        "Client address",
+        [Optional(), Length(max=64)],
+        description="An IPv4 or IPv6 address; its country comes from GeoIP.",
+    )
+    country = StringField(
+        "or client country",
+        [Optional(), check(validation.country_problem)],
+        filters=[upper],
+        description="Two-letter ISO code, instead of (or to override) the address's country.",
+    )
+    repo = StringField(
+        "Repository",
+        [Optional(), Length(max=200)],
+        description="As dnf asks for it in repo=, e.g. fedora-41 or epel-9.",
+    )
+    arch = StringField("Architecture", [Optional(), Length(max=50)], description="e.g. x86_64.")
+    path = StringField(
+        "or path",
+        [Optional(), Length(max=1000)],
+        description="A directory or file under the master tree, instead of repo and arch.",
+    )
+    metalink = BooleanField("The /metalink answer (dnf's), not /mirrorlist")
+
+
 def add_error(field: Any, message: str) -> None:
     """Attach an error found after validation (a duplicate, a permission) to a field."""
     errors = list(field.errors)
