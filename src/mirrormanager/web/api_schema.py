@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mirrormanager.web.api_schema_checks import check_paths
+
 _STR = {"type": "string"}
 _BOOL = {"type": "boolean"}
 _INT = {"type": "integer"}
@@ -81,6 +83,11 @@ def openapi_document() -> dict[str, Any]:
                         "site": _STR,
                         "country": _STR,
                         "categories": {"type": "array", "items": {"type": "object"}},
+                        "state": {
+                            "type": "object",
+                            "description": "The host's one state (web UI's badge): code, "
+                            "label, detail, offered, stale categories",
+                        },
                     },
                     "required": ["id", "name", "site", "country", "categories"],
                 },
@@ -93,6 +100,7 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "paths": {
+            **check_paths(host_id, secured, _errors, _json),
             "/mirrors": {
                 "get": {
                     "summary": "Public, active mirrors with their public URLs",
