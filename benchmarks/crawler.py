@@ -30,16 +30,15 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+import uvloop
 from sqlalchemy import select
 
 from mirrormanager.crawler.model import CrawlOptions
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import CrawlSummary, crawl
-from mirrormanager.db.migrate import upgrade
 from mirrormanager.db.models import Category, Host, HostCategory, HostCategoryUrl, Site
-from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo_tree import build_demo_tree
-from mirrormanager.scanner.service import scan
+from mirrormanager.db.session import make_engine
+from mirrormanager.demo.world import DemoWorld
 from mirrormanager.settings import load_settings
 
 CATEGORY = "Fedora Linux"
@@ -105,7 +104,15 @@ def run_servers(specs: list[tuple[int, float, str]], root: str) -> None:
     async def main() -> None:
         await asyncio.gather(*(serve_mirror(p, files, lat, mode) for p, lat, mode in specs))
 
-    asyncio.run(main())
+    # uvloop: the simulated mirrors should cost the shared cores less than the crawler does.
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of another process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_ports(count: int) -> list[int]:
@@ -149,24 +156,25 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="mm-crawl-bench-"))
     rng = random.Random(42)
     try:
-        build_demo_tree(work / "master")
+        world = DemoWorld(work)
+        world.build_tree()
         settings = dataclasses.replace(
             load_settings(env={}).settings,
-            master_prefix=work / "master",
+            master_prefix=world.master,
             data_dir=work,
             log_dir=work / "log",
             log_level="WARNING",
         )
-        engine = make_engine(f"sqlite:///{work / 'bench.sqlite'}")
-        upgrade(engine)
-        session = make_session_factory(engine)()
+        world.connect(settings, make_engine(f"sqlite:///{work / 'bench.sqlite'}"))
+        world.migrate()
+        session = world.session
         import logging
 
         logging.disable(logging.INFO)
         from mirrormanager.logging import configure_logging
 
         configure_logging("WARNING", "json", open(os.devnull, "w"))  # noqa: SIM115
-        assert scan(session, settings).ok
+        assert world.scan().ok
         session.commit()
         category = session.scalars(select(Category).where(Category.name == CATEGORY)).one()
 
@@ -215,6 +223,7 @@ def main() -> None:
             target=run_servers, args=(specs, str(work / "master")), daemon=True
         )
         server.start()
+        server_pids = [server.pid] if server.pid is not None else []
         time.sleep(1.0 + args.mirrors / 500)
 
         print(f"{args.mirrors} HTTP mirrors (5% hung, 5% stale, 20-200 ms latency), "
@@ -228,13 +237,16 @@ def main() -> None:
                 repodata_only=repodata_only,
                 log_dir=work / "log",
                 record_propagation=True,
+                master_prefix=settings.master_prefix,
             )
             started = time.monotonic()
+            server_cpu = process_cpu(server_pids[0]) if server_pids else 0.0
             cpu = resource.getrusage(resource.RUSAGE_SELF)
-            summary = crawl(session, settings, HostSelection(), options)
+            summary = crawl(session, HostSelection(), options)
             wall = time.monotonic() - started
             after = resource.getrusage(resource.RUSAGE_SELF)
             cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
+            server_cpu = (process_cpu(server_pids[0]) if server_pids else 0.0) - server_cpu
             bound = lower_bound(summary, latency, modes)
             http = [h for h in summary.hosts if h.name.startswith("http")]
             good = [h for h in http if modes[h.name] != "hung"]
@@ -244,6 +256,12 @@ def main() -> None:
                 f"\n{'repodata-only' if repodata_only else 'full'} crawl: wall {wall:.1f} s, "
                 f"lower bound {bound:.1f} s, ratio {wall / bound if bound else 0:.2f}; "
                 f"crawler CPU {cpu_seconds:.1f} s ({cpu_seconds / wall:.0%} of one core)"
+            )
+            print(
+                f"  CPU per request: crawler {cpu_seconds / max(summary.requests, 1) * 1e3:.2f} ms"
+                f", simulated servers {server_cpu / max(summary.requests, 1) * 1e3:.2f} ms "
+                f"({server_cpu:.1f} s); load average {os.getloadavg()[0]:.1f} on "
+                f"{os.cpu_count()} cores"
             )
             print(
                 f"  planning (database reads) {summary.plan_seconds:.1f} s of the wall time; "
@@ -259,6 +277,12 @@ def main() -> None:
                 print(
                     f"  HTTP requests per host: median {per[len(per) // 2]}, max {per[-1]}; "
                     f"total {sum(per)} ({dirs_per_s:.0f} requests/s)"
+                )
+            if good:
+                own = sorted(h.seconds / (h.requests * latency[h.name] / 4) for h in good)
+                print(
+                    f"  per good host, its time over its own bound: median "
+                    f"{own[len(own) // 2]:.2f}, 90th percentile {own[len(own) * 9 // 10]:.2f}"
                 )
             if hung:
                 print(f"  hung hosts: slowest ended after {max(h.seconds for h in hung):.1f} s "

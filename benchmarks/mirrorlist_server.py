@@ -219,7 +219,7 @@ def run_wrk(url: str, args: argparse.Namespace, script: Path | None) -> dict[str
 
 def geoip_database(work: Path) -> Path:
     """Every /8 of the IPv4 space in one of the 60 countries, as GeoLite2-Country would."""
-    from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
+    from mirrormanager.demo.geoip import write_country_mmdb
 
     networks = {f"{a}.0.0.0/8": COUNTRIES[a % len(COUNTRIES)] for a in range(1, 224)}
     return write_country_mmdb(work / "country.mmdb", networks)

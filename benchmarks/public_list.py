@@ -55,16 +55,15 @@ else:
 """
 
 
-def build_database(url: str) -> None:
-    from mirrormanager.db.migrate import upgrade
-    from mirrormanager.db.session import make_engine, make_session_factory
-    from mirrormanager.demo_network_fedora import populate_fedora_scale
+def build_database(work: Path, url: str) -> None:
+    from mirrormanager.db.session import make_engine
+    from mirrormanager.demo.world import DemoWorld
+    from mirrormanager.settings import Settings
 
     engine = make_engine(url)
-    upgrade(engine)
-    session = make_session_factory(engine)()
-    counts = populate_fedora_scale(
-        session,
+    world = DemoWorld(work).connect(Settings(), engine)
+    world.migrate()
+    counts = world.fill_fedora_scale(
         hosts=1000,
         repositories=600,
         directories=3000,
@@ -72,7 +71,7 @@ def build_database(url: str) -> None:
         asn_rows=1000,
         file_details_per_repo=1,
     )
-    session.close()
+    world.session.close()
     engine.dispose()
     print(
         f"database: {counts.get('host', 0):,} hosts, {counts.get('repository', 0):,} "
@@ -128,7 +127,7 @@ def main() -> None:
     try:
         url = f"sqlite:///{work / 'mm.sqlite'}"
         start = time.perf_counter()
-        build_database(url)
+        build_database(work, url)
         print(f"built in {time.perf_counter() - start:.0f}s; app: {kind}")
         (work / "bench_app.py").write_text(
             textwrap.dedent(APP_MODULE.format(url=url, kind=kind, data=str(work))), "utf-8"

@@ -40,11 +40,11 @@ def main() -> None:
     master = args.tree or work / "master"
     try:
         if args.tree is None:
-            from mirrormanager.demo_tree import build_demo_tree
+            from mirrormanager.demo.world import DemoWorld
 
             print(f"building the Fedora-scale tree in {master} …", flush=True)
             started = time.perf_counter()
-            summary = build_demo_tree(master, scale="fedora")
+            summary = DemoWorld(work).build_tree(scale="fedora")
             print(
                 f"  {summary.directories:,} directories, {summary.files:,} files "
                 f"in {time.perf_counter() - started:.1f}s",

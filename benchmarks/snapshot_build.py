@@ -24,14 +24,14 @@ import time
 from pathlib import Path
 
 
-def generate(url: str, args: argparse.Namespace) -> float:
-    from mirrormanager.db.migrate import upgrade
-    from mirrormanager.db.session import make_engine, make_session_factory
-    from mirrormanager.demo_network_fedora import populate_fedora_scale
+def generate(work: Path, url: str, args: argparse.Namespace) -> float:
+    from mirrormanager.db.session import make_engine
+    from mirrormanager.demo.world import DemoWorld
+    from mirrormanager.settings import Settings
 
     engine = make_engine(url)
-    upgrade(engine)
-    session = make_session_factory(engine)()
+    world = DemoWorld(work).connect(Settings(), engine)
+    world.migrate()
     last = [0.0]
 
     def progress(table: str, done: int, total: int | None) -> None:
@@ -41,8 +41,7 @@ def generate(url: str, args: argparse.Namespace) -> float:
             print(f"  {table}: {done:,}{' rows' if total is not None else ' …'}", flush=True)
 
     started = time.perf_counter()
-    counts = populate_fedora_scale(
-        session,
+    counts = world.fill_fedora_scale(
         hosts=args.hosts,
         directories=args.directories,
         repositories=args.repositories,
@@ -50,7 +49,7 @@ def generate(url: str, args: argparse.Namespace) -> float:
         progress=progress,
     )
     seconds = time.perf_counter() - started
-    session.close()
+    world.session.close()
     engine.dispose()
     print(f"  host_category_dir rows: {counts['host_category_dir']:,}")
     return seconds
@@ -141,7 +140,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{work / 'fedora.sqlite'}"
     try:
         print(f"generating the Fedora-scale database ({url.split('@')[-1]}) …", flush=True)
-        gen_s = generate(url, args)
+        gen_s = generate(work, url, args)
         print(f"  generated in {gen_s:.1f}s (goal on SQLite < 180 s)", flush=True)
         results = {}
         for fmt, name in (("native", "mirrorlist.snapshot"), ("mm2-protobuf", "cache.proto")):

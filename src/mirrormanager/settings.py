@@ -195,7 +195,26 @@ class Settings:
         120.0, help="Total time limit for crawling one host"
     )
     crawler_max_response_bytes: int = setting(
-        64 << 20, help="Largest response (or rsync listing) read from a mirror"
+        64 << 20,
+        help="Ceiling of every body read from a mirror (decoded bytes); the three caps "
+        "below are clipped to it",
+    )
+    crawler_max_repomd_bytes: int = setting(
+        1 << 20,
+        help="Largest repomd.xml read from a mirror; held in memory, one per connection",
+    )
+    crawler_max_timelist_bytes: int = setting(
+        64 << 20,
+        help="Largest fullfiletimelist read from a mirror (streamed, not held in memory); "
+        "a larger one falls back to per-file checks",
+    )
+    crawler_max_listing_bytes: int = setting(
+        64 << 20, help="Largest rsync listing read from a mirror (streamed line by line)"
+    )
+    crawler_host_max_connections: int = setting(
+        8,
+        help="Ceiling of a host's own max_connections: requests to one mirror at once "
+        "(the crawl's memory bound is crawler_concurrency x this x crawler_max_repomd_bytes)",
     )
     crawler_protocol: str = setting(
         "auto", help="auto (rsync, else https, else http), rsync, https or http"
@@ -229,6 +248,21 @@ class Settings:
     checkin_max_directories: int = setting(500_000, help="Most directories one check-in may report")
     checkin_max_bytes: int = setting(
         10 << 20, help="Largest check-in (report_mirror) request accepted"
+    )
+    checkin_max_document_bytes: int = setting(
+        64 << 20, help="Largest check-in document after decompression; a bigger one is refused"
+    )
+    auth_throttle_failures: int = setting(
+        5,
+        help="Failed logins, check-in passwords or API tokens allowed per account, site or "
+        "client address before each further attempt waits (exponential back-off)",
+    )
+    auth_throttle_base_seconds: float = setting(
+        1.0, help="First wait after the allowed failures; it doubles with each further failure"
+    )
+    auth_throttle_max_seconds: float = setting(900.0, help="Longest wait of the back-off")
+    auth_throttle_forget_hours: float = setting(
+        24.0, help="Failure counts without a new failure for this long start again from 0"
     )
     # --- web UI --------------------------------------------------------------------------
     web_bind: HostPort = setting(
@@ -514,12 +548,19 @@ _POSITIVE = (
     "crawler_concurrency",
     "crawler_auto_disable",
     "crawler_max_response_bytes",
+    "crawler_max_repomd_bytes",
+    "crawler_max_timelist_bytes",
+    "crawler_max_listing_bytes",
+    "crawler_host_max_connections",
     "checkin_max_bytes",
     "checkin_max_directories",
+    "checkin_max_document_bytes",
+    "auth_throttle_failures",
 )
 _NON_NEGATIVE: tuple[str, ...] = ("file_detail_keep_days", "checkin_min_interval")
 _NON_NEGATIVE += ("crawler_log_keep", "crawler_max_differing_files")
-_NON_NEGATIVE += ("web_check_min_interval",)
+_NON_NEGATIVE += ("auth_throttle_base_seconds", "auth_throttle_max_seconds")
+_NON_NEGATIVE += ("auth_throttle_forget_hours", "web_check_min_interval")
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:

@@ -129,7 +129,6 @@ def crawl_host(served: Served, *, up: bool, times: int = 1) -> None:
             for _ in range(times):
                 crawl(
                     session,
-                    served.settings,
                     HostSelection(ids=(served.host_id,)),
                     checks.crawl_options(served.settings),
                 )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.tree import build_demo_tree
 
 BIN = Path(sys.executable).parent
 
@@ -165,3 +165,11 @@ def test_demo_builds_scans_and_reports(tmp_path: Path) -> None:
     again = run("demo", "--dir", str(tmp_path / "demo"), "--no-serve", "--mirror-port", "0")
     assert again.returncode == 0, again.stderr
     assert "0 new repositories" in again.stdout
+
+
+def test_umdl_with_a_missing_master_tree_exits_6(config: Path, tmp_path: Path) -> None:
+    assert run("db", "upgrade", "--config", str(config)).returncode == 0
+    gone = tmp_path / "not-mounted"
+    result = run("umdl", "--config", str(config), env={"MM_MASTER_PREFIX": str(gone)})
+    assert result.returncode == 6, result.stderr
+    assert "is missing" in result.stderr and str(gone) in result.stderr

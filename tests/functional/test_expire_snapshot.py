@@ -17,7 +17,7 @@ from mirrormanager.db.session import make_engine
 from mirrormanager.errors import LockHeldError, NothingToDoError
 from mirrormanager.formats.snapshot_codec import read_header
 from mirrormanager.snapshot.store import folder_lock, load_snapshot
-from tests.functional.snapshot import snapshot_factories as sf
+from tests import factories as f
 
 
 @pytest.fixture
@@ -31,23 +31,23 @@ def engine(file_db: str) -> Iterator[Engine]:  # shadows the shared fixture on p
 def network(engine: Engine) -> dict[str, str]:
     """Two repositories, each carried up to date by two mirrors; an alternate repomd.xml."""
     with Session(engine) as session:
-        sf.bind(session)
-        t = sf.tree(
+        f.bind(session)
+        t = f.tree(
             "41/x86_64", "41/x86_64/repodata", "42/x86_64", "42/x86_64/repodata", top="pub/t"
         )
         for _ in range(2):
-            sf.mirror(t, list(t.dirs))
+            f.mirror(t, list(t.dirs))
         for version in ("41", "42"):
             directory = t.dirs[f"{version}/x86_64"]
-            sf.f.RepositoryFactory(
+            f.RepositoryFactory(
                 prefix=f"fedora-{version}",
                 name=directory.name,
                 directory=directory,
                 category=t.category,
             )
             repodata = t.dirs[f"{version}/x86_64/repodata"]
-            sf.f.FileDetailFactory(directory=repodata, timestamp=1_700_000_000)
-            sf.f.FileDetailFactory(directory=repodata, timestamp=1_700_100_000)
+            f.FileDetailFactory(directory=repodata, timestamp=1_700_000_000)
+            f.FileDetailFactory(directory=repodata, timestamp=1_700_100_000)
         session.commit()
     return {v: f"pub/t/{v}/x86_64" for v in ("41", "42")}
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from mirrormanager.cli.reports import report
 from mirrormanager.maintenance.last_sync import format_age, last_sync_report
-from tests.functional.snapshot import snapshot_factories as sf
+from tests import factories as f
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -27,31 +27,31 @@ def epoch(when: dt.datetime) -> int:
 
 def build_network(now: dt.datetime) -> dict[str, int]:
     """Hosts of every kind; returns their ids by role."""
-    t = sf.tree("41/os", "41/os/repodata", "42/os/repodata", "iso")
+    t = f.tree("41/os", "41/os/repodata", "42/os/repodata", "iso")
     for sub, hours in (("41/os/repodata", 5), ("42/os/repodata", 1)):
         directory = t.dirs[sub]
-        sf.f.FileDetailFactory(directory=directory, timestamp=epoch(ago(hours + 24, now)))
-        sf.f.FileDetailFactory(directory=directory, timestamp=epoch(ago(hours, now)))
-    sf.f.FileDetailFactory(directory=t.dirs["41/os/repodata"], filename="x.xml", timestamp=0)
+        f.FileDetailFactory(directory=directory, timestamp=epoch(ago(hours + 24, now)))
+        f.FileDetailFactory(directory=directory, timestamp=epoch(ago(hours, now)))
+    f.FileDetailFactory(directory=t.dirs["41/os/repodata"], filename="x.xml", timestamp=0)
     # A repomd.xml outside a repodata directory is not a repository's.
-    sf.f.FileDetailFactory(directory=t.dirs["iso"], timestamp=epoch(now))
+    f.FileDetailFactory(directory=t.dirs["iso"], timestamp=epoch(now))
 
-    crawled = sf.mirror(t, ["41/os", "41/os/repodata", "iso"], last_crawled=ago(2, now))
+    crawled = f.mirror(t, ["41/os", "41/os/repodata", "iso"], last_crawled=ago(2, now))
     # Stale on the newest repository: current only for the older repomd.xml.
-    sf.HostCategoryDirFactory(
+    f.HostCategoryDirFactory(
         host_category_id=crawled.hc.id, directory_id=t.dirs["42/os/repodata"].id, up2date=False
     )
-    never = sf.mirror(t, ["iso"])
-    checked_in = sf.mirror(
+    never = f.mirror(t, ["iso"])
+    checked_in = f.mirror(
         t,
         ["41/os/repodata", "42/os/repodata"],
         last_crawled=ago(10, now),
         last_checked_in=ago(0.5, now),
         private=True,
     )
-    always = sf.mirror(t, always=True, last_crawled=ago(1, now))
-    sf.mirror(t, ["iso"], user_active=False)
-    sf.mirror(t, ["iso"], site=sf.f.SiteFactory(admin_active=False))
+    always = f.mirror(t, always=True, last_crawled=ago(1, now))
+    f.mirror(t, ["iso"], user_active=False)
+    f.mirror(t, ["iso"], site=f.SiteFactory(admin_active=False))
     return {
         "crawled": crawled.host.id,
         "never": never.host.id,
@@ -61,7 +61,7 @@ def build_network(now: dt.datetime) -> dict[str, int]:
 
 
 def test_report_orders_hosts_oldest_first(db_session: Session) -> None:
-    sf.bind(db_session)
+    f.bind(db_session)
     ids = build_network(NOW)
     result = last_sync_report(db_session, now=NOW)
     by_id = {h.host_id: h for h in result.hosts}
@@ -99,7 +99,7 @@ def test_command_table_json_and_max_age(tmp_path: Path, file_db: str) -> None:
     now = dt.datetime.now(dt.UTC)
     engine = create_engine(file_db)
     with Session(engine) as session:
-        sf.bind(session)
+        f.bind(session)
         ids = build_network(now)
         session.commit()
     engine.dispose()

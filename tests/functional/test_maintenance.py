@@ -20,13 +20,14 @@ from mirrormanager.db.models import (
     HostCategoryDir,
     Repository,
 )
-from mirrormanager.demo_tree import add_release, build_demo_tree
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.errors import InputError, NothingToDoError
 from mirrormanager.maintenance.expire import emergency_expire
 from mirrormanager.maintenance.repoint import move_devel_to_release, move_to_archive
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings, load_settings
 from tests import factories
+from tests.demo_changes import add_release
 
 FEDORA = "pub/fedora/linux"
 

@@ -25,10 +25,11 @@ from mirrormanager.db.models import (
     Repository,
     Version,
 )
-from mirrormanager.demo_tree import add_release, build_demo_tree, publish_update
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.errors import LockHeldError
 from mirrormanager.scanner.service import ScanOptions, scan
 from mirrormanager.settings import Settings, load_settings
+from tests.demo_changes import add_release, publish_update
 
 FEDORA = "pub/fedora/linux"
 

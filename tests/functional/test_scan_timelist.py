@@ -11,10 +11,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from mirrormanager.db.models import Directory, FileDetail, Repository
-from mirrormanager.demo_tree import build_demo_tree, publish_update
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.scanner.service import ScanOptions, scan
 from mirrormanager.scanner.timelist import find_timelist
 from mirrormanager.settings import Settings, load_settings
+from tests.demo_changes import publish_update
 from tests.timelists import write_timelist
 
 FEDORA_ONLY = ScanOptions(categories=["Fedora Linux", "Fedora EPEL"])

@@ -24,7 +24,7 @@ from mirrormanager.checkin.passwords import hash_site_password
 from mirrormanager.cli.checkin import report_mirror_command
 from mirrormanager.db.models import Category, Host, HostCategory, HostCategoryDir, Site
 from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.errors import MirrorManagerError
 from mirrormanager.scanner.service import ScanOptions, scan
 from mirrormanager.settings import Settings, load_settings

@@ -16,13 +16,12 @@ from pathlib import Path
 import defusedxml.ElementTree as ET
 import httpx
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from mirrormanager.demo_mirrors import DemoMirrorServer
-from mirrormanager.demo_network import populate_demo_network
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.mirrors import DemoMirrorServer
+from mirrormanager.demo.world import DemoWorld
 from mirrormanager.formats import snapshot_codec
-from mirrormanager.scanner.service import scan
 from mirrormanager.settings import load_settings
 from mirrormanager.snapshot.build import build_snapshot
 from tests.integration import mirror_servers as servers
@@ -42,23 +41,24 @@ class World:
 
 
 @pytest.fixture
-def world(db_session: Session, tmp_path: Path) -> Iterator[World]:
-    master = tmp_path / "master"
-    build_demo_tree(master)
+def world(db_session: Session, engine: Engine, tmp_path: Path) -> Iterator[World]:
+    demo = DemoWorld(tmp_path)
+    demo.build_tree()
     base = load_settings(env={}).settings
     settings = dataclasses.replace(
-        base, master_prefix=master, data_dir=tmp_path, log_dir=tmp_path / "log"
+        base, master_prefix=demo.master, data_dir=tmp_path, log_dir=tmp_path / "log"
     )
-    assert scan(db_session, settings).ok
-    mirrors = DemoMirrorServer(master).start()
+    demo.connect(settings, engine, db_session)
+    assert demo.scan().ok
+    mirrors = demo.start_mirrors()
     try:
-        populate_demo_network(db_session, settings, mirror_base_url=mirrors.base_url)
+        demo.add_network(mark_up2date=True)
         path = tmp_path / "mirrorlist.snapshot"
         path.write_bytes(snapshot_codec.encode(build_snapshot(db_session, settings, serial=1)))
         db_session.rollback()
         yield World(path, mirrors, tmp_path)
     finally:
-        mirrors.stop()
+        demo.stop_mirrors()
 
 
 def test_ip_from_an_untrusted_caller_is_ignored_and_dnf_never_reaches_the_private_mirror(

@@ -32,9 +32,10 @@ from mirrormanager.db.models import (
     Repository,
     Site,
 )
-from mirrormanager.demo_tree import build_demo_tree, publish_update
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings, load_settings
+from tests.demo_changes import publish_update
 from tests.integration import mirror_servers as servers
 
 FEDORA = "pub/fedora/linux"
@@ -144,11 +145,11 @@ def run(session: Session, settings: Settings, net: Network, **options: object) -
         "max_response_bytes": 1 << 20,
         "log_dir": settings.log_dir,
         "probe_reachability": True,
+        "master_prefix": settings.master_prefix,
         **options,
     }
     return crawl(
         session,
-        settings,
         HostSelection(),
         CrawlOptions(**values),  # type: ignore[arg-type]
         client_factory=functools.partial(default_client, verify=net.client_tls),
@@ -174,7 +175,8 @@ def test_real_mirrors_get_the_right_verdicts(
         ),
     }
     db_session.commit()
-    summary = run(db_session, settings, network)
+    # The servers are threads of this process: on a loaded machine 0.5 s is too short.
+    summary = run(db_session, settings, network, read_timeout=5.0)
     assert {h.name: h.status for h in summary.hosts} == dict.fromkeys(hosts, "ok")
     everything = all_paths(db_session)
     pushed = {f"{UPDATES}/repodata", f"{UPDATES}/Packages/m"}
@@ -235,7 +237,8 @@ def test_hostile_mirrors_end_within_bounds(
             "silent": (f"http://127.0.0.1:{port['silent']}/{FEDORA}", "timed out"),
             "dripping": (f"http://127.0.0.1:{port['dripping']}/{FEDORA}", "timed out"),
             "endless": (f"http://127.0.0.1:{port['endless']}/{FEDORA}", "larger than"),
-            "garbage-http": (f"http://127.0.0.1:{port['garbage-http']}/{FEDORA}", "Protocol"),
+            # Garbage sent before the request: refused while parsing, or while sending.
+            "garbage-http": (f"http://127.0.0.1:{port['garbage-http']}/{FEDORA}", "not HTTP"),
             "garbage-rsync": (f"rsync://127.0.0.1:{port['garbage-rsync']}/x/y", "rsync exit"),
             "redirect": (f"http://127.0.0.1:{port['redirect']}/{FEDORA}", "another host"),
             "refused": (f"http://127.0.0.1:{closed}/{FEDORA}", "ConnectError"),

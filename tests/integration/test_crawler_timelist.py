@@ -26,9 +26,10 @@ from mirrormanager.db.models import (
     HostCategoryUrl,
     Site,
 )
-from mirrormanager.demo_tree import build_demo_tree, publish_update
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings, load_settings
+from tests.demo_changes import publish_update
 from tests.integration import mirror_servers as servers
 from tests.timelists import write_timelist
 
@@ -120,9 +121,10 @@ def run(session: Session, settings: Settings, **options: object) -> CrawlSummary
         "max_response_bytes": 1 << 20,
         "log_dir": settings.log_dir,
         "record_propagation": False,
+        "master_prefix": settings.master_prefix,
         **options,
     }
-    return crawl(session, settings, HostSelection(), CrawlOptions(**values))  # type: ignore[arg-type]
+    return crawl(session, HostSelection(), CrawlOptions(**values))  # type: ignore[arg-type]
 
 
 def test_mirror_lists_replace_heads_with_the_same_verdicts(

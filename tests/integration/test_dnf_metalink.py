@@ -17,17 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session
 
 import mirrormanager
-from mirrormanager.db.migrate import upgrade
-from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo_mirrors import DemoMirrorServer
-from mirrormanager.demo_network import populate_demo_network
-from mirrormanager.demo_tree import build_demo_tree, publish_update
-from mirrormanager.scanner.service import scan
+from mirrormanager.db.session import make_engine
+from mirrormanager.demo.mirrors import DemoMirrorServer
+from mirrormanager.demo.world import DemoWorld
 from mirrormanager.settings import Settings, load_settings
-from mirrormanager.snapshot.service import build_and_publish
+from tests.demo_changes import publish_update
 
 SOURCE = str(Path(mirrormanager.__file__).parents[1])
 
@@ -53,8 +49,9 @@ class Network:
 
 @pytest.fixture
 def network(tmp_path: Path) -> Iterator[Network]:
-    master = tmp_path / "master"
-    build_demo_tree(master)
+    world = DemoWorld(tmp_path)
+    world.build_tree()
+    master = world.master
     # The first mirror ("de") holds a copy that got a push the master never saw: its
     # repomd.xml matches neither the current file nor any alternate.
     stale = tmp_path / "stale"
@@ -71,13 +68,13 @@ def network(tmp_path: Path) -> Iterator[Network]:
         geoip_database="",
     )
     engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    session: Session = make_session_factory(engine)()
-    mirrors = DemoMirrorServer(master, first_mirror=stale).start()
-    assert scan(session, settings).ok
-    populate_demo_network(session, settings, mirror_base_url=mirrors.base_url)
-    build_and_publish(session, settings, engine)
-    session.close()
+    world.connect(settings, engine)
+    world.migrate()
+    mirrors = world.start_mirrors(first_mirror=stale)
+    assert world.scan().ok
+    world.add_network(mark_up2date=True)
+    world.publish()
+    world.session.close()
     engine.dispose()
     port = free_port()
     server = subprocess.Popen(
@@ -126,7 +123,7 @@ def network(tmp_path: Path) -> Iterator[Network]:
             server.wait()
         if server.stderr is not None:
             server.stderr.close()
-        mirrors.stop()
+        world.stop_mirrors()
 
 
 def dnf_makecache(net: Network, repo: str, metalink: str) -> subprocess.CompletedProcess[str]:

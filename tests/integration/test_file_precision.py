@@ -158,9 +158,9 @@ def test_old_mirrors_serve_old_files_not_the_new_one(
     db_session.commit()
     options = CrawlOptions(
         connect_timeout=5.0, read_timeout=5.0, host_timeout=60.0, log_dir=tmp_path,
-        record_propagation=False,
+        record_propagation=False, master_prefix=settings.master_prefix,
     )  # fmt: skip
-    summary = crawl(db_session, settings, HostSelection(), options)
+    summary = crawl(db_session, HostSelection(), options)
     assert {h.name: h.status for h in summary.hosts} == dict.fromkeys(
         ("good", "old-http", "old-rsync"), "ok"
     )
@@ -242,8 +242,9 @@ def test_aria2_fails_over_to_duplicates_and_checks_the_digest(
     add_host(db_session, "old-http", http["old"])
     db_session.commit()
     options = CrawlOptions(connect_timeout=5.0, read_timeout=5.0, log_dir=tmp_path,
-                           record_propagation=False)  # fmt: skip
-    crawl(db_session, settings, HostSelection(), options)
+                           record_propagation=False,
+                           master_prefix=settings.master_prefix)  # fmt: skip
+    crawl(db_session, HostSelection(), options)
     snapshot = tmp_path / "mirrorlist.snapshot"
     snapshot.write_bytes(encode(build_snapshot(db_session, settings, serial=1)))
     old_copy = trees["old"] / ISO_DIR / OLD_ISO

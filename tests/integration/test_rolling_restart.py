@@ -31,11 +31,8 @@ import httpx
 import pytest
 
 import mirrormanager
-from mirrormanager.db.migrate import upgrade
-from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo_network import populate_demo_network
-from mirrormanager.demo_tree import build_demo_tree
-from mirrormanager.scanner.service import scan
+from mirrormanager.db.session import make_engine
+from mirrormanager.demo.world import DemoWorld
 from mirrormanager.settings import load_settings
 from mirrormanager.snapshot.service import build_and_publish
 
@@ -100,12 +97,12 @@ class Snapshots:
 
 @pytest.fixture
 def snapshots(tmp_path: Path) -> Snapshots:
-    master = tmp_path / "master"
-    build_demo_tree(master)
+    world = DemoWorld(tmp_path)
+    world.build_tree()
     base = load_settings(env={}).settings
     settings = dataclasses.replace(
         base,
-        master_prefix=master,
+        master_prefix=world.master,
         data_dir=tmp_path,
         log_dir=tmp_path / "log",
         database_url=f"sqlite:///{tmp_path / 'mm.sqlite'}",
@@ -113,10 +110,11 @@ def snapshots(tmp_path: Path) -> Snapshots:
         geoip_database="",
     )
     engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    session = make_session_factory(engine)()
-    assert scan(session, settings).ok
-    populate_demo_network(session, settings, mirror_base_url="http://mirror.invalid")
+    world.connect(settings, engine)
+    world.migrate()
+    assert world.scan().ok
+    world.add_network(mirror_base_url="http://mirror.invalid", mark_up2date=True)
+    session = world.session
     now = int(time.time())
     first = build_and_publish(session, settings, engine, now=now - 120)
     first_bytes = first.path.read_bytes()

@@ -22,12 +22,7 @@ import mirrormanager
 SRC = Path(mirrormanager.__file__).parent
 PACKAGE = "mirrormanager"
 
-# The demo modules import each other (issue 10 item 1, the `demo` branch, makes them one
-# package); deleted with that merge.
-KNOWN_UNTIL_ISSUE_10_ITEM_1 = {
-    ("mirrormanager.demo_tree", "mirrormanager.demo_tree_fedora"),
-}
-KNOWN = KNOWN_UNTIL_ISSUE_10_ITEM_1  # issue 10 item 2's edges are gone (answers)
+KNOWN: set[tuple[str, str]] = set()  # issue 10 items 1 and 2 removed the last known edges
 
 FORBIDDEN_FOR_MIRRORLIST = ("db", "snapshot", "web")
 # Third-party and standard-library modules that core/ and formats/ must not import.

@@ -8,7 +8,9 @@
 * ``GET /-/health``.
 
 The request body is read up to ``max_bytes`` (``checkin_max_bytes``) and no further. The
-protocol itself lives in `checkin/handler.py`, shared with `serve-web`'s ``/xmlrpc``.
+protocol itself lives in `checkin/handler.py`, shared with `serve-web`'s ``/xmlrpc``:
+decompression up to ``checkin_max_document_bytes``, the password back-off (429 with
+Retry-After), all run off the event loop.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mirrormanager.checkin.handler import Answer, CheckinHandler, parse_xmlrpc_call
-from mirrormanager.checkin.payload import MAX_DIRECTORIES
+from mirrormanager.checkin.payload import MAX_DECOMPRESSED_BYTES, MAX_DIRECTORIES
+from mirrormanager.core.clientaddr import client_address
+from mirrormanager.db.throttle import ThrottlePolicy
 
 XMLRPC_PATH = "/xmlrpc"
 JSON_PATH = "/api/checkin"
@@ -50,37 +54,53 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _response(answer: Answer) -> Response:
-    return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type=answer.media_type,
+        headers=answer.headers,
+    )
 
 
 def create_app(
     session_factory: Callable[[], Session],
     *,
     max_bytes: int = 10 << 20,
+    max_document_bytes: int = MAX_DECOMPRESSED_BYTES,
     max_directories: int = MAX_DIRECTORIES,
     min_interval: float = 60.0,
+    throttle: ThrottlePolicy | None = None,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> Starlette:
     """The ASGI app; ``session_factory`` gives a new session per request."""
     handler = CheckinHandler(
         session_factory,
         max_bytes=max_bytes,
+        max_document_bytes=max_document_bytes,
         max_directories=max_directories,
         min_interval=min_interval,
+        throttle=throttle,
     )
 
+    def client_of(request: Request) -> str | None:
+        peer = request.client.host if request.client else None
+        return client_address(peer, request.headers.get("x-forwarded-for"), trusted_proxies)
+
+    # The handler runs in a worker thread: XML parsing, decompression and JSON decoding
+    # included, so a bomb or a huge document never stalls the loop (and /-/health with it).
     async def xmlrpc_endpoint(request: Request) -> Response:
         try:
             body = await _read_body(request, max_bytes)
         except _BodyTooLarge:
             return Response(handler.too_large(), status_code=413)
-        return _response(await run_in_threadpool(handler.xmlrpc, body))
+        return _response(await run_in_threadpool(handler.xmlrpc, body, client_of(request)))
 
     async def json_checkin(request: Request) -> Response:
         try:
             body = await _read_body(request, max_bytes)
         except _BodyTooLarge:
             return _response(handler.json_too_large())
-        return _response(await run_in_threadpool(handler.json, body))
+        return _response(await run_in_threadpool(handler.json, body, client_of(request)))
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})

@@ -2,8 +2,11 @@
 
 Both `serve-checkin` (Starlette, `checkin/app.py`) and `serve-web` (Flask, its `/xmlrpc`
 route, where MirrorManager2 serves check-ins and every deployed report_mirror.conf points)
-call the same `CheckinHandler`, so the limits and answers are the same on both. The
-transports only cap how many body bytes they read (`max_bytes`) before calling it.
+call the same `CheckinHandler`, so the limits and answers are the same on both: the
+decompressed size (``max_document_bytes``), JSON depth, directory count, and the back-off
+of wrong site passwords per site and client address (429 with a Retry-After header). The
+transports only cap how many body bytes they read (`max_bytes`), tell it the client's
+address, and run it off their event loop.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import json
 import xmlrpc.client
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
@@ -19,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mirrormanager.checkin.payload import (
+    MAX_DECOMPRESSED_BYTES,
     MAX_DIRECTORIES,
     PayloadTooLarge,
     decode_xmlrpc_argument,
@@ -26,6 +30,7 @@ from mirrormanager.checkin.payload import (
     validate,
 )
 from mirrormanager.checkin.service import CheckinRefused, apply_checkin
+from mirrormanager.db.throttle import ThrottlePolicy
 from mirrormanager.errors import FormatError
 from mirrormanager.logging import get_logger
 
@@ -37,6 +42,7 @@ class Answer:
     status: int  # HTTP status
     body: bytes
     media_type: str
+    headers: dict[str, str] = field(default_factory=dict)  # Retry-After on 429
 
 
 def parse_xmlrpc_call(body: bytes) -> tuple[str, list[str]]:
@@ -64,66 +70,82 @@ class CheckinHandler:
         session_factory: Callable[[], Session],
         *,
         max_bytes: int = 10 << 20,
+        max_document_bytes: int = MAX_DECOMPRESSED_BYTES,
         max_directories: int = MAX_DIRECTORIES,
         min_interval: float = 60.0,
+        throttle: ThrottlePolicy | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.max_bytes = max_bytes
         self.max_directories = max_directories
         self.min_interval = min_interval
-        self.max_decompressed = max(max_bytes * 8, 1 << 20)
+        self.max_decompressed = max_document_bytes
+        self.throttle = throttle
 
     def too_large(self) -> str:
         return f"request larger than {self.max_bytes} bytes"
 
-    def _process(self, document: dict[str, Any]) -> str:
+    def _process(self, document: dict[str, Any], client: str | None) -> str:
         report = validate(document, max_directories=self.max_directories)
         session = self.session_factory()
         try:
-            result = apply_checkin(session, report, min_interval=self.min_interval)
+            result = apply_checkin(
+                session,
+                report,
+                min_interval=self.min_interval,
+                client=client,
+                policy=self.throttle,
+            )
         finally:
             session.close()
         log.info("check-in", site=report.site, host=report.host, host_id=result.host_id)
         return result.message()
 
-    def _handle(self, document_of: Callable[[], dict[str, Any]]) -> tuple[int, str]:
+    def _handle(
+        self, document_of: Callable[[], dict[str, Any]], client: str | None
+    ) -> tuple[int, str, dict[str, str]]:
         try:
-            return 200, self._process(document_of())
+            return 200, self._process(document_of(), client), {}
         except PayloadTooLarge as exc:
-            return 413, exc.message
+            return 413, exc.message, {}
         except FormatError as exc:
-            return 400, exc.message
+            return 400, exc.message, {}
         except CheckinRefused as exc:
-            log.warning("check-in refused", reason=exc.message)
-            return exc.status, exc.message
+            log.warning("check-in refused", reason=exc.message, client=client)
+            retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+            return exc.status, exc.message, retry
         except SQLAlchemyError as exc:
             log.error("check-in failed", error=str(exc))
-            return 503, "error checking in: database unavailable"
+            return 503, "error checking in: database unavailable", {}
 
-    def xmlrpc(self, body: bytes) -> Answer:
+    def xmlrpc(self, body: bytes, client: str | None = None) -> Answer:
         """An XML-RPC ``checkin(data)`` call: a methodResponse string, or a Fault whose code
-        is the HTTP status the JSON endpoint would give (the client prints it)."""
+        is the HTTP status the JSON endpoint would give (the client prints it). ``client``
+        is the caller's address, for throttling wrong passwords per address."""
         try:
             method, params = parse_xmlrpc_call(body)
         except FormatError as exc:
             return Answer(400, exc.message.encode(), "text/plain")
+        headers: dict[str, str] = {}
         if method != "checkin" or len(params) != 1:
             status, message = 400, f"unknown method {method!r}; only checkin(data) exists"
         else:
-            status, message = self._handle(
-                lambda: decode_xmlrpc_argument(params[0], max_decompressed=self.max_decompressed)
+            status, message, headers = self._handle(
+                lambda: decode_xmlrpc_argument(params[0], max_decompressed=self.max_decompressed),
+                client,
             )
         if status == 200:
             payload = xmlrpc.client.dumps((message,), methodresponse=True)
         else:
             payload = xmlrpc.client.dumps(xmlrpc.client.Fault(status, message))
-        return Answer(200, payload.encode(), "text/xml")
+        return Answer(200, payload.encode(), "text/xml", headers)
 
-    def json(self, body: bytes) -> Answer:
+    def json(self, body: bytes, client: str | None = None) -> Answer:
         """The same document as plain JSON; answers JSON with the matching HTTP status."""
-        status, message = self._handle(lambda: parse_json_document(body))
+        status, message, headers = self._handle(lambda: parse_json_document(body), client)
         key = "message" if status == 200 else "error"
-        return Answer(status, _json({"ok": status == 200, key: message}), "application/json")
+        document = _json({"ok": status == 200, key: message})
+        return Answer(status, document, "application/json", headers)
 
     def json_too_large(self) -> Answer:
         return Answer(413, _json({"ok": False, "error": self.too_large()}), "application/json")

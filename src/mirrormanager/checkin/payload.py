@@ -12,7 +12,8 @@ as the single argument of the XML-RPC call ``checkin``; ``config`` is::
 Its server fell back to unpickling when the JSON did not parse; this one refuses:
 a payload whose decompressed bytes start like a pickle gets a clear error, and nothing
 but ``json.loads`` ever sees the bytes. Decompression stops as soon as the output passes
-the limit, so a bz2 bomb costs a few milliseconds.
+the limit (``checkin_max_document_bytes``), so a bz2 bomb costs a few milliseconds and
+no more memory than the limit; JSON nested deeper than a few dozen levels is refused.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mirrormanager.errors import FormatError
+from mirrormanager.formats.json_bounded import loads_bounded
 
 MAX_DECOMPRESSED_BYTES = 64 << 20
+_STEP = 1 << 20  # bytes decompressed between two checks of the limit
 MAX_DIRECTORIES = 500_000
 MAX_PATH_CHARS = 4096
 # Sections that are not categories.
@@ -62,17 +65,29 @@ def decode_xmlrpc_argument(
 
 
 def bounded_bz2(compressed: bytes, limit: int) -> bytes:
-    """Decompress at most ``limit`` bytes; more is a PayloadTooLarge (bomb-safe)."""
+    """Decompress at most ``limit`` bytes; more is a PayloadTooLarge (bomb-safe).
+
+    Decompressed in 1 MiB steps with the limit checked after each, and the pieces kept in
+    a list until the end: a bomb costs at most ``limit`` + one step of memory (one call with
+    ``max_length=limit`` briefly held twice the limit while bz2 joined its buffers).
+    """
     decompressor = bz2.BZ2Decompressor()
+    pieces: list[bytes] = []
+    size = 0
+    data = compressed
     try:
-        out = decompressor.decompress(compressed, max_length=limit + 1)
+        while not decompressor.eof:
+            if decompressor.needs_input and not data:
+                raise FormatError("check-in data is truncated bz2")
+            piece = decompressor.decompress(data, max_length=_STEP)
+            data = b""
+            size += len(piece)
+            if size > limit:
+                raise PayloadTooLarge(f"check-in data decompresses to more than {limit} bytes")
+            pieces.append(piece)
     except (OSError, EOFError, ValueError):
         raise FormatError("check-in data is not bz2-compressed") from None
-    if len(out) > limit:
-        raise PayloadTooLarge(f"check-in data decompresses to more than {limit} bytes")
-    if not decompressor.eof:
-        raise FormatError("check-in data is truncated bz2")
-    return out
+    return b"".join(pieces)
 
 
 def looks_like_pickle(plain: bytes) -> bool:
@@ -83,8 +98,10 @@ def looks_like_pickle(plain: bytes) -> bool:
 
 
 def parse_json_document(plain: bytes) -> dict[str, Any]:
+    """The JSON object; too deep a nesting is a FormatError (JSONTooDeep), never a
+    RecursionError."""
     try:
-        document = json.loads(plain)
+        document = loads_bounded(plain)
     except (UnicodeDecodeError, ValueError):
         if looks_like_pickle(plain):
             raise FormatError(

@@ -15,6 +15,7 @@ Rules (MirrorManager2's ``uploaded_config``, kept where clients depend on them):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select, update
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from mirrormanager.checkin.passwords import hash_site_password, needs_rehash, verify_site_password
 from mirrormanager.checkin.payload import CheckinReport
+from mirrormanager.db import throttle
 from mirrormanager.db.models import (
     Category,
     CategoryDirectory,
@@ -31,17 +33,24 @@ from mirrormanager.db.models import (
     HostCategoryDir,
     Site,
 )
+from mirrormanager.db.throttle import ThrottlePolicy
 from mirrormanager.errors import MirrorManagerError
 
 _CHUNK = 500
 
 
 class CheckinRefused(MirrorManagerError):
-    """The check-in is understood but not accepted; ``status`` is the HTTP status."""
+    """The check-in is understood but not accepted; ``status`` is the HTTP status and
+    ``retry_after`` (seconds) goes to a Retry-After header when set."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
+
+
+class WrongSitePassword(CheckinRefused):
+    """Unknown site or wrong password: counted by the throttle."""
 
 
 @dataclass(slots=True)
@@ -70,8 +79,9 @@ class CheckinResult:
 
 def authenticate(session: Session, report: CheckinReport) -> Host:
     site = session.scalars(select(Site).where(Site.name == report.site)).first()
-    if site is None or not verify_site_password(site.password, report.password):
-        raise CheckinRefused("Config file site name or password incorrect.", 403)
+    # An unknown site costs the same hash as a known one: no site-name enumeration.
+    if not verify_site_password(site.password if site else None, report.password) or not site:
+        raise WrongSitePassword("Config file site name or password incorrect.", 403)
     host = session.scalars(
         select(Host).where(Host.site_id == site.id, Host.name == report.host)
     ).first()
@@ -90,18 +100,47 @@ def apply_checkin(
     *,
     now: dt.datetime | None = None,
     min_interval: float = 60.0,
+    client: str | None = None,
+    policy: ThrottlePolicy | None = None,
 ) -> CheckinResult:
-    """Authenticate and apply ``report``; commit, or roll back and raise."""
+    """Authenticate and apply ``report``; commit, or roll back and raise.
+
+    Failed passwords are counted per site and, when the caller knows it, per ``client``
+    address (``policy``, default `ThrottlePolicy()`); while either waits, the check-in is
+    refused (429) before any hash. Without a client address only the site is counted: one
+    shared "unknown" key would let any guesser lock out every check-in.
+    """
     now = now or dt.datetime.now(dt.UTC)
+    policy = policy or ThrottlePolicy()
+    keys = [("checkin-site", report.site)]
+    if client:
+        keys.append(("checkin-addr", client))
+    wait = throttle.retry_after(session, keys, now)
+    if wait:
+        session.rollback()
+        raise CheckinRefused(
+            f"too many failed check-ins; try again in {wait} s", 429, retry_after=wait
+        )
     try:
-        host = authenticate(session, report)
+        try:
+            host = authenticate(session, report)
+        except WrongSitePassword:
+            session.rollback()
+            throttle.record_failure(session, keys, policy, now)
+            session.commit()
+            raise
+        # The site's count starts again; the address's does not (see web login).
+        throttle.clear(session, keys[:1])
         if host.last_checked_in is not None and min_interval > 0:
             last = host.last_checked_in
             if last.tzinfo is None:
                 last = last.replace(tzinfo=dt.UTC)
-            if (now - last).total_seconds() < min_interval:
+            waited = (now - last).total_seconds()
+            if waited < min_interval:
                 raise CheckinRefused(
-                    f"checked in less than {min_interval:g} s ago; try again later", 429
+                    f"checked in less than {min_interval:g} s ago; try again later",
+                    429,
+                    retry_after=max(1, math.ceil(min_interval - waited)),
                 )
         result = CheckinResult(host.id)
         wanted = {name.lower(): paths for name, paths in report.categories.items()}

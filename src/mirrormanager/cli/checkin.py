@@ -35,6 +35,7 @@ def serve_checkin(bind: HostPort | None, min_interval: float | None) -> None:
     import uvicorn
 
     from mirrormanager.checkin.app import create_app
+    from mirrormanager.db.throttle import ThrottlePolicy
 
     app = app_context()
     settings = app.settings
@@ -44,8 +45,11 @@ def serve_checkin(bind: HostPort | None, min_interval: float | None) -> None:
     asgi = create_app(
         make_session_factory(app.engine),
         max_bytes=settings.checkin_max_bytes,
+        max_document_bytes=settings.checkin_max_document_bytes,
         max_directories=settings.checkin_max_directories,
         min_interval=settings.checkin_min_interval if min_interval is None else min_interval,
+        throttle=ThrottlePolicy.from_settings(settings),
+        trusted_proxies=settings.trusted_proxies,
     )
     click.echo(f"serve-checkin: listening on {address.url}", err=True)
     uvicorn.run(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import click
 from rich.progress import (
@@ -20,6 +19,7 @@ from rich.progress import (
 
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.crawler.model import CrawlOptions
+from mirrormanager.crawler.notify import mail_notifier
 from mirrormanager.crawler.plan import HostSelection, parse_shard
 from mirrormanager.crawler.service import CrawlSummary, crawl
 from mirrormanager.crawler.service import Progress as ProgressCallback
@@ -30,26 +30,14 @@ from mirrormanager.settings import Settings
 EXIT_INTERRUPTED = 130
 
 
-def crawl_options(settings: Settings, **overrides: Any) -> CrawlOptions:
-    """CrawlOptions from the settings table, with command-line overrides."""
-    values: dict[str, Any] = {
-        "concurrency": settings.crawler_concurrency,
-        "connect_timeout": settings.crawler_connect_timeout,
-        "read_timeout": settings.crawler_read_timeout,
-        "host_timeout": settings.crawler_host_timeout_minutes * 60,
-        "max_response_bytes": settings.crawler_max_response_bytes,
-        "protocol": settings.crawler_protocol,
-        "cross_host_redirects": settings.crawler_cross_host_redirects,
-        "rsync_args": tuple(settings.crawler_rsync_args),
-        "auto_disable": settings.crawler_auto_disable,
-        "alternate_window": int(settings.file_detail_keep_days * 86400),
-        "log_dir": Path(settings.log_dir),
-        "log_keep": settings.crawler_log_keep,
-        "probe_reachability": settings.crawler_probe_reachability,
-        "max_differing_files": settings.crawler_max_differing_files,
-    }
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return CrawlOptions(**values)
+def crawl_options(settings: Settings, **overrides: object) -> CrawlOptions:
+    """CrawlOptions from the settings table, with command-line overrides (None: unset)."""
+    options = CrawlOptions.from_settings(settings)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = set(given) - {f.name for f in dataclasses.fields(CrawlOptions)}
+    if unknown:  # a programming error: a misspelt option must not pass silently
+        raise TypeError(f"unknown crawl options: {', '.join(sorted(unknown))}")
+    return dataclasses.replace(options, **given)  # type: ignore[arg-type]
 
 
 def lock_name(start: int | None, stop: int | None, shard: tuple[int, int] | None) -> str:
@@ -182,7 +170,9 @@ def crawl_command(
         session = app.session()
         try:
             with _progress(not app.debug) as progress:
-                summary = crawl(session, settings, selection, options, progress=progress)
+                summary = crawl(
+                    session, selection, options, notify=mail_notifier(settings), progress=progress
+                )
         finally:
             session.close()
     print_summary(summary)
@@ -224,7 +214,7 @@ def propagation_command(
     with job_lock(app.engine, "propagation", what="propagation check"):
         session = app.session()
         try:
-            summary = crawl(session, settings, selection, options, repositories=repositories)
+            summary = crawl(session, selection, options, repositories=repositories)
         finally:
             session.close()
     click.echo(

@@ -36,6 +36,7 @@ from mirrormanager.crawler.mm2_selection import (
     select_host_ids,
 )
 from mirrormanager.crawler.model import CrawlOptions
+from mirrormanager.crawler.notify import mail_notifier
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import crawl
 from mirrormanager.db.locks import job_lock
@@ -252,7 +253,12 @@ def mm2_crawl(ctx: click.Context, canary: bool, repodata: bool) -> int:
                 canary_run(session, ids, crawl_opts)
                 return 0
             with global_deadline(options["global_timeout"] * 60) as deadline:
-                summary = crawl(session, app.settings, _only(selection, ids), crawl_opts)
+                summary = crawl(
+                    session,
+                    _only(selection, ids),
+                    crawl_opts,
+                    notify=mail_notifier(app.settings),
+                )
         finally:
             session.close()
     print_summary(summary)
@@ -308,9 +314,7 @@ def mm2_propagation(ctx: click.Context, product: str | None, version: str | None
         session = app.session()
         try:
             with global_deadline(options["global_timeout"] * 60) as deadline:
-                summary = crawl(
-                    session, app.settings, _only(selection, ids), crawl_opts, repositories=prefixes
-                )
+                summary = crawl(session, _only(selection, ids), crawl_opts, repositories=prefixes)
         finally:
             session.close()
     click.echo(

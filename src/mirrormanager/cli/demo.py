@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-import secrets
-import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from mirrormanager.cli.context import AppContext
 from mirrormanager.cli.crawl import crawl_options
@@ -20,87 +15,23 @@ from mirrormanager.cli.listen import HOST_PORT, ensure_free
 from mirrormanager.cli.progress import terminal_progress
 from mirrormanager.cli.umdl import print_scan_summary
 from mirrormanager.core.hostport import HostPort
-from mirrormanager.crawler.plan import HostSelection
-from mirrormanager.crawler.service import crawl
-from mirrormanager.db import migrate
-from mirrormanager.db.locks import job_lock
-from mirrormanager.db.models import Arch, Category, CategoryDirectory, Product, Repository, Version
-from mirrormanager.demo_mirrors import DemoMirrorServer
-from mirrormanager.demo_network import populate_demo_network
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.accounts import DemoLogin
+from mirrormanager.demo.world import DemoWorld, Inventory
 from mirrormanager.errors import ConfigError
 from mirrormanager.mirrorlist.app import ServerConfig
 from mirrormanager.mirrorlist.server import serve
-from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
-from mirrormanager.scanner.service import scan
-from mirrormanager.snapshot.service import build_and_publish
-from mirrormanager.web import accounts
-from mirrormanager.web.demo import create_demo_accounts
-
-DEMO_GEOIP = {
-    "127.0.0.0/8": "DE",  # this machine: curl from the demo's own host looks German
-    "192.0.2.0/24": "DE",
-    "198.51.100.0/24": "DE",
-    "203.0.113.0/24": "JP",
-    "2001:db8:1::/48": "US",
-    "100.64.0.0/10": "BR",
-}
 
 
-def write_demo_config(directory: Path, *, bind: str | HostPort = "127.0.0.1:8080") -> Path:
-    """A settings file that points every path into the demo directory."""
-    config = directory / "mirrormanager.toml"
-    config.write_text(
-        "# Written by `mirrormanager demo`: everything lives in this folder.\n"
-        f'data_dir = "{directory}"\n'
-        f'log_dir = "{directory / "log"}"\n'
-        f'master_prefix = "{directory / "master"}"\n'
-        f'geoip_database = "{directory / "GeoLite2-Country-demo.mmdb"}"\n'
-        f'mirrorlist_bind = "{bind}"\n'
-        "mirrorlist_workers = 1\n"
-        'log_level = "WARNING"  # the demo prints its own summary lines\n',
-        encoding="utf-8",
-    )
-    return config
-
-
-def print_inventory(session: Session) -> None:
+def print_inventory(inventory: Inventory) -> None:
     click.echo("\nCategories:")
-    for name, product, count in session.execute(
-        select(Category.name, Product.name, func.count(CategoryDirectory.directory_id))
-        .join(Product, Product.id == Category.product_id)
-        .join(CategoryDirectory, CategoryDirectory.category_id == Category.id)
-        .group_by(Category.name, Product.name)
-        .order_by(Category.name)
-    ):
+    for name, product, count in inventory.categories:
         click.echo(f"  {name:<26} {product:<8} {count:>6} directories")
     click.echo("\nVersions:")
-    for product, names in _versions(session).items():
-        click.echo(f"  {product}: {', '.join(sorted(names, key=version_key))}")
+    for product, names in inventory.versions.items():
+        click.echo(f"  {product}: {', '.join(names)}")
     click.echo("\nRepositories (prefix, arch -> directory):")
-    for prefix, arch, name in session.execute(
-        select(Repository.prefix, Arch.name, Repository.name)
-        .join(Arch, Arch.id == Repository.arch_id)
-        .order_by(Repository.prefix, Arch.name)
-    ):
+    for prefix, arch, name in inventory.repositories:
         click.echo(f"  {prefix or '(no prefix)':<30} {arch:<8} {name}")
-
-
-def version_key(name: str) -> tuple[int, list[int], str]:
-    """Numeric versions in numeric order (9 before 10.1), named ones (rawhide) after them."""
-    numbers = [int(part) for part in re.findall(r"\d+", name)]
-    return (0 if numbers else 1, numbers, name)
-
-
-def _versions(session: Session) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for product, version in session.execute(
-        select(Product.name, Version.name)
-        .join(Version.product)
-        .order_by(Product.name, Version.name)
-    ):
-        out.setdefault(product, []).append(version)
-    return out
 
 
 @click.command("demo")
@@ -163,80 +94,51 @@ def demo_command(
     if mirror_port:
         mirrors_at = HostPort("127.0.0.1", mirror_port)
         ensure_free(mirrors_at, server="the demo mirrors", option="--mirror-port")
-    directory = directory.resolve()
-    if fresh and directory.exists():
-        shutil.rmtree(directory)
-    master = directory / "master"
-    if not master.exists():
-        click.echo(f"building the demo master tree in {master} …")
-        tmp = directory / "master.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        summary = build_demo_tree(tmp)
-        tmp.rename(master)
+    world = DemoWorld(directory)
+    if fresh:
+        world.reset()
+    if not world.has_tree:
+        click.echo(f"building the demo master tree in {world.master} …")
+        summary = world.build_tree()
         click.echo(
             f"  {summary.directories} directories, {summary.files} files, "
             f"{len(summary.repositories)} repositories"
         )
-    config = write_demo_config(directory, bind=bind)
+    config = world.write_config(bind=bind)
     app = AppContext(config, debug)
-    write_country_mmdb(app.settings.geoip_database, DEMO_GEOIP)
-    migrate.upgrade(app.engine)
-    click.echo(
-        f"database {app.settings.effective_database_url} at schema "
-        f"{migrate.current_revision(app.engine)}"
-    )
-    with job_lock(app.engine, "umdl", what="master tree scan (umdl)"):
-        session = app.session()
-        with terminal_progress(not debug) as progress:
-            result = scan(session, app.settings, progress=progress)
+    world.connect(app.settings, app.engine)
+    world.write_geoip()
+    revision = world.migrate()
+    click.echo(f"database {app.settings.effective_database_url} at schema {revision}")
+    with terminal_progress(not debug) as progress:
+        result = world.scan(progress)
     print_scan_summary(result)
-    print_inventory(session)
+    print_inventory(world.inventory())
     try:
-        mirrors = DemoMirrorServer(master, port=mirror_port).start()
+        world.start_mirrors(port=mirror_port)
     except OSError as exc:
         raise ConfigError(
             f"cannot serve the demo mirrors on port {mirror_port}: {exc.strerror}",
             hint="choose another with --mirror-port (0: any free port)",
         ) from None
     try:
-        populate_demo_network(
-            session, app.settings, mirror_base_url=mirrors.base_url, mark_up2date=False
-        )
-        crawled = crawl(
-            session,
-            app.settings,
-            HostSelection(include_private=True),
-            crawl_options(app.settings, protocol="http", probe_reachability=False),
+        world.add_network()
+        crawled = world.crawl(
+            crawl_options(app.settings, protocol="http", probe_reachability=False)
         )
     finally:
         if not serve:
-            mirrors.stop()
+            world.stop_mirrors()
     click.echo(
         f"\ndemo mirror network crawled over HTTP: {crawled.count('ok')} of {crawled.total} "
         f"hosts current, {crawled.requests} requests, {crawled.seconds:.1f}s"
     )
-    published = build_and_publish(session, app.settings, app.engine)
-    click.echo(published.summary())
-    logins = demo_logins(session, app.settings.admin_group)
-    session.close()
+    click.echo(world.publish().summary())
+    logins = world.add_accounts()
+    world.session.close()
     click.echo(f"\nsettings: {config}\nrescan: mirrormanager umdl --config {config}")
     if serve:
-        _serve(app, mirrors, bind, directory, web_bind, logins)
-
-
-def demo_logins(session: Session, admin_group: str) -> list[tuple[str, str, str]]:
-    """(user, password, role) of the demo accounts; passwords are new on every run."""
-    logins = []
-    for account in create_demo_accounts(session, admin_group):
-        password = account.password
-        if password is None:
-            password = secrets.token_urlsafe(9)
-            user = accounts.find_user(session, account.username)
-            assert user is not None
-            accounts.set_password(user, password)
-        logins.append((account.username, password, account.role))
-    session.commit()
-    return logins
+        _serve(app, world, bind, web_bind, logins)
 
 
 def _start_web(app: AppContext, web_bind: HostPort) -> Any:
@@ -254,12 +156,13 @@ def _start_web(app: AppContext, web_bind: HostPort) -> Any:
 
 def _serve(
     app: AppContext,
-    mirrors: DemoMirrorServer,
+    world: DemoWorld,
     bind: HostPort,
-    directory: Path,
     web_bind: HostPort,
-    logins: list[tuple[str, str, str]],
+    logins: list[DemoLogin],
 ) -> None:
+    assert world.mirrors is not None
+    mirrors, directory = world.mirrors, world.directory
     web = _start_web(app, web_bind)
     settings = app.settings
     url = bind.url
@@ -270,7 +173,7 @@ def _serve(
         encoding="utf-8",
     )
     accounts_text = "\n".join(
-        f"  {user:<12} password {password:<14} ({role})" for user, password, role in logins
+        f"  {login.username:<12} password {login.password:<14} ({login.role})" for login in logins
     )
     click.echo(
         f"""
@@ -296,4 +199,4 @@ try:
         serve(config, bind=bind, workers=settings.mirrorlist_workers)
     finally:
         web.close()
-        mirrors.stop()
+        world.stop_mirrors()

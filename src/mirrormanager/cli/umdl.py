@@ -73,4 +73,4 @@ def umdl(
             )
         session.close()
     print_scan_summary(result)
-    return 0 if result.ok else 1
+    return result.exit_code

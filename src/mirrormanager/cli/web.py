@@ -35,4 +35,7 @@ def serve_web(bind: HostPort | None, threads: int | None) -> None:
         port=address.port,
         threads=threads or settings.web_threads,
         ident="mirrormanager",
+        # Hand X-Forwarded-For to the app, which believes it only from trusted_proxies
+        # (the login throttle counts per client address); waitress would drop it.
+        clear_untrusted_proxy_headers=False,
     )

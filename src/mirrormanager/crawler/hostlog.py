@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from mirrormanager.files.atomic import write_atomic
+from mirrormanager.settings import Settings
 
 MAX_READ_BYTES = 1 << 20
 MAX_LINES = 20_000  # a host's log is bounded even for a pathological mirror
@@ -58,7 +58,7 @@ def write_host_log(log_dir: Path, host_id: int, text: str, *, keep: int = 5) -> 
     return path
 
 
-def read_crawl_log(settings: Any, host_id: int, *, generation: int = 0) -> str:
+def read_crawl_log(settings: Settings, host_id: int, *, generation: int = 0) -> str:
     """The latest crawl log of a host (``generation`` 1.. for older ones), or "".
 
     Only the last MAX_READ_BYTES are returned; ``host_id`` is forced to an int so a caller

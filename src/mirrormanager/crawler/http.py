@@ -1,4 +1,4 @@
-"""HTTP/HTTPS connector: one ``httpx.AsyncClient`` per host, bounded in every direction.
+"""HTTP/HTTPS connector: one keep-alive client per host, bounded in every direction.
 
 Per category, in full mode when the master has a ``fullfiletimelist-*``: one GET of the
 mirror's copy of that list (streamed, bounded, hashed and parsed on the fly). Identical to
@@ -9,7 +9,7 @@ is a failure, not "everything stale"), then per directory either one GET of
 ``repodata/repomd.xml`` compared by sha256 with the master's history, or (not in
 repodata-only mode) HEAD requests for the files the master lists there, stopping at the
 first stale one. Redirects are followed by hand so a mirror cannot send the crawler to
-another host unless the settings allow it.
+another host unless the settings allow it. The client itself is in ``fetch.py``.
 """
 
 from __future__ import annotations
@@ -20,16 +20,18 @@ import functools
 import hashlib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
+import aiohttp
 import certifi
 import httpx
 
 from mirrormanager import __version__
 from mirrormanager.crawler.compare import (
     ListedEntry,
+    MasterFile,
     Verdict,
     combine,
     differing_files,
@@ -38,6 +40,17 @@ from mirrormanager.crawler.compare import (
     propagation_bucket,
     repomd_state,
     repomd_verdict,
+)
+from mirrormanager.crawler.fetch import (
+    AiohttpFetcher,
+    BodyTooLarge,
+    Fetcher,
+    FetchError,
+    Sink,
+    as_fetcher,
+    content_length,
+    drain,
+    read_body,
 )
 from mirrormanager.crawler.model import (
     CategoryCheck,
@@ -53,15 +66,10 @@ from mirrormanager.formats.timelist import TimelistReader
 
 USER_AGENT = f"mirrormanager-crawler/{__version__}"
 MAX_REDIRECTS = 5
-_DRAIN_LIMIT = 64 << 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
-ClientFactory = Callable[[HostPlan, CrawlOptions], httpx.AsyncClient]
-Sink = Callable[[bytes], None]
-
-
-class _TooLarge(CrawlError):
-    """A body over ``max_response_bytes``: fatal for repomd.xml, a fallback for a time list."""
+# Tests return an httpx.AsyncClient (with a MockTransport); production an AiohttpFetcher.
+ClientFactory = Callable[[HostPlan, CrawlOptions], Fetcher | httpx.AsyncClient]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,54 +80,46 @@ class _MirrorList:
     entries: dict[str, ListedEntry]
 
 
+def connections(host: HostPlan, options: CrawlOptions) -> int:
+    """Requests one host gets at once: its own ``max_connections``, capped by the settings
+    (the value is the mirror admin's to set, and each request may buffer a repomd.xml)."""
+    return max(1, min(host.max_connections, options.host_max_connections))
+
+
 def default_client(
     host: HostPlan, options: CrawlOptions, *, verify: ssl.SSLContext | None = None
-) -> httpx.AsyncClient:
-    """Keep-alive, HTTP/2 when the server offers it, at most ``max_connections`` at once."""
-    connections = max(1, host.max_connections)
-    return httpx.AsyncClient(
-        http2=_has_h2(),
-        verify=verify if verify is not None else shared_tls_context(),
-        timeout=httpx.Timeout(
-            connect=options.connect_timeout,
-            read=options.read_timeout,
-            write=options.read_timeout,
-            pool=options.host_timeout,
-        ),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT, "Pragma": "no-cache"},
-        trust_env=False,
+) -> Fetcher:
+    """Keep-alive HTTP/1.1, at most ``connections()`` at once; call inside the event loop."""
+    connector = aiohttp.TCPConnector(
+        limit=connections(host, options),
+        ssl=verify if verify is not None else shared_tls_context(),
+        ttl_dns_cache=300,
     )
-
-
-def _has_h2() -> bool:
-    try:
-        import h2  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    session = aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(
+            total=None,
+            sock_connect=options.connect_timeout,
+            sock_read=options.read_timeout,
+        ),
+        auto_decompress=False,  # fetch.read_body decodes in bounded slices
+        headers={
+            "User-Agent": USER_AGENT,
+            "Pragma": "no-cache",
+            "Accept-Encoding": "gzip, deflate",
+        },
+        trust_env=False,
+        raise_for_status=False,
+    )
+    return AiohttpFetcher(session)
 
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
     status: int
-    headers: httpx.Headers
+    headers: Mapping[str, str]
     url: str
     body: bytes = b""
-
-
-async def _drain(response: httpx.Response) -> None:
-    """Read a small unwanted body to its end so the connection goes back to the pool
-    (keep-alive); a large one is abandoned and its connection closed instead."""
-    drained = 0
-    try:
-        async for chunk in response.aiter_raw():
-            drained += len(chunk)
-            if drained > _DRAIN_LIMIT:
-                return
-    except (httpx.StreamError, httpx.TransportError):
-        return  # already read (in-memory transports) or broken: the status is what counts
 
 
 @functools.cache
@@ -149,7 +149,7 @@ def _port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
 
 
-def _last_modified(headers: httpx.Headers) -> int | None:
+def _last_modified(headers: Mapping[str, str]) -> int | None:
     value = headers.get("last-modified")
     if not value:
         return None
@@ -159,18 +159,19 @@ def _last_modified(headers: httpx.Headers) -> int | None:
         return None
 
 
-def _content_length(headers: httpx.Headers) -> int | None:
-    value = headers.get("content-length", "")
-    return int(value) if value.isdigit() else None
-
-
 class HttpConnector:
     """Checks categories of one host over http(s) with one shared client."""
 
-    def __init__(self, client: httpx.AsyncClient, host: HostPlan) -> None:
-        self.client = client
+    def __init__(
+        self,
+        client: Fetcher | httpx.AsyncClient,
+        host: HostPlan,
+        options: CrawlOptions | None = None,
+    ) -> None:
+        self.client = as_fetcher(client)
         self.requests = 0
-        self._slots = asyncio.Semaphore(max(1, host.max_connections))
+        self.width = connections(host, options or CrawlOptions())
+        self._slots = asyncio.Semaphore(self.width)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -181,20 +182,19 @@ class HttpConnector:
         url: str,
         options: CrawlOptions,
         *,
-        body: bool = False,
+        limit: int = 0,
         sink: Sink | None = None,
     ) -> _Answer:
-        """One request, following redirects within the host; bounded body when asked."""
+        """One request, following redirects within the host. With a ``limit``, the body of
+        a 200 is read, bounded: streamed to ``sink``, or kept in the answer."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             async with self._slots:
                 self.requests += 1
                 try:
-                    answer = await self._send(method, current, options, body, sink)
-                except httpx.TimeoutException as exc:
-                    raise CrawlError(current, f"timed out ({type(exc).__name__})") from None
-                except httpx.HTTPError as exc:
-                    raise CrawlError(current, f"{type(exc).__name__}: {exc}") from None
+                    answer = await self._send(method, current, limit, sink)
+                except FetchError as exc:
+                    raise CrawlError(current, str(exc)) from None
             location = answer.headers.get("location")
             if answer.status not in _REDIRECTS or not location:
                 return answer
@@ -206,31 +206,17 @@ class HttpConnector:
             current = target
         raise CrawlError(url, f"more than {MAX_REDIRECTS} redirects")
 
-    async def _send(
-        self, method: str, url: str, options: CrawlOptions, body: bool, sink: Sink | None
-    ) -> _Answer:
-        """One request; a 200 body is kept (``body``) or streamed to ``sink``, bounded."""
-        limit = options.max_response_bytes
+    async def _send(self, method: str, url: str, limit: int, sink: Sink | None) -> _Answer:
         async with self.client.stream(method, url) as response:
-            data = b""
-            length = _content_length(response.headers)
-            if (body or sink is not None) and response.status_code == 200:
-                if length is not None and length > limit:
-                    raise _TooLarge(url, f"response of {length} bytes exceeds {limit}")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise _TooLarge(url, f"response larger than {limit} bytes")
-                    if sink is not None:
-                        sink(chunk)
-                    else:
-                        chunks.append(chunk)
-                data = b"".join(chunks)
-            else:
-                await _drain(response)
-            return _Answer(response.status_code, response.headers, str(response.url), data)
+            if not limit or response.status != 200:
+                await drain(response)
+                return _Answer(response.status, response.headers, url)
+            if sink is not None:
+                await read_body(response, url, limit, sink)
+                return _Answer(response.status, response.headers, url)
+            chunks: list[bytes] = []
+            await read_body(response, url, limit, chunks.append)
+            return _Answer(response.status, response.headers, url, b"".join(chunks))
 
     async def check(
         self,
@@ -258,12 +244,6 @@ class HttpConnector:
         verdicts: dict[int, Verdict] = {}
         repomd: dict[int, RepomdObservation] = {}
 
-        async def one(plan: DirPlan) -> None:
-            verdict, observed = await self._check_dir(base, plan, options, log, now)
-            verdicts[plan.directory_id] = verdict
-            if plan.is_repodata:
-                repomd[plan.directory_id] = observed
-
         selected = [d for d in dirs if d.is_repodata or not fast]
         differing: dict[int, tuple[str, ...]] = {}
         if mirror is not None:
@@ -273,17 +253,42 @@ class HttpConnector:
                         plan, mirror, log, differing, options.max_differing_files
                     )
             selected = [d for d in selected if d.is_repodata]
-        # Directories run concurrently; the semaphore keeps requests within max_connections,
-        # and a transport error (CrawlError) cancels the category at once.
+        # One queue of requests (a repomd.xml, or one file's HEAD) for the whole category,
+        # served by as many workers as the host gets connections, so no connection idles
+        # while one directory's files are checked. A directory's HEADs stop once one file
+        # is stale (requests already in flight still finish). A transport error
+        # (CrawlError) cancels the category at once.
+        heads: dict[int, list[Verdict]] = {}
+        jobs: list[tuple[DirPlan, MasterFile | None]] = []
+        for plan in selected:
+            if plan.is_repodata:
+                jobs.append((plan, None))
+            else:
+                heads[plan.directory_id] = []
+                jobs.extend((plan, master) for master in plan.files)
+        pending = iter(jobs)
+
+        async def worker() -> None:
+            for plan, master in pending:
+                if master is None:
+                    verdict, observed = await self._check_repomd(base, plan, options, log, now)
+                    verdicts[plan.directory_id], repomd[plan.directory_id] = verdict, observed
+                    continue
+                seen = heads[plan.directory_id]
+                if False not in seen:
+                    seen.append(await self._check_file(base, plan, master, options, log))
+
         try:
             async with asyncio.TaskGroup() as group:
-                for plan in selected:
-                    group.create_task(one(plan))
+                for _ in range(min(self.width, len(jobs))):
+                    group.create_task(worker())
         except BaseExceptionGroup as group_error:
             errors = group_error.subgroup(CrawlError)
             if errors is None:
                 raise
             raise _first(errors) from None
+        for directory_id, seen in heads.items():
+            verdicts[directory_id] = combine(seen)
         return CategoryCheck(verdicts, repomd, differing)
 
     async def _mirror_list(
@@ -305,8 +310,10 @@ class HttpConnector:
             reader.feed(chunk)
 
         try:
-            answer = await self._request("GET", target, options, sink=sink)
-        except _TooLarge as exc:
+            answer = await self._request(
+                "GET", target, options, limit=options.cap("timelist"), sink=sink
+            )
+        except BodyTooLarge as exc:
             log("INFO", f"{timelist.name}: {exc.reason}; checking files one by one")
             return None
         if answer.status != 200:
@@ -331,37 +338,36 @@ class HttpConnector:
         }
         return _MirrorList(identical=False, entries=entries)
 
-    async def _check_dir(
+    async def _check_repomd(
         self, base: str, plan: DirPlan, options: CrawlOptions, log: HostLog, now: int
     ) -> tuple[Verdict, RepomdObservation]:
         prefix = base + (quote(plan.path) + "/" if plan.path else "")
-        if plan.is_repodata:
-            answer = await self._request("GET", prefix + "repomd.xml", options, body=True)
-            if answer.status != 200:
-                log("INFO", f"{plan.path}/repomd.xml: HTTP {answer.status}")
-                missing = answer.status in (403, 404, 410)
-                return (False if missing else None), ("older" if missing else "failed")
-            digest = hashlib.sha256(answer.body).hexdigest()
-            state = repomd_state(
-                digest, plan.repomd, now=now, window_seconds=options.alternate_window
-            )
-            log("DEBUG", f"{plan.path}/repomd.xml: {state.value}")
-            bucket = propagation_bucket(generation_index(digest, plan.repomd))
-            return repomd_verdict(state), bucket
-        verdicts: list[Verdict] = []
-        for master in plan.files:
-            answer = await self._request("HEAD", prefix + quote(master.name), options)
-            if answer.status == -1:
-                log("WARNING", f"{plan.path}/{master.name}: redirect to {answer.url} refused")
-                verdicts.append(None)
-                continue
-            seen = ListedEntry(_content_length(answer.headers), _last_modified(answer.headers))
-            verdict = judge_head(master, answer.status, seen)
-            verdicts.append(verdict)
-            if verdict is False:
-                log("INFO", f"{plan.path}/{master.name}: stale (HTTP {answer.status})")
-                break
-        return combine(verdicts), "failed"
+        answer = await self._request(
+            "GET", prefix + "repomd.xml", options, limit=options.cap("repomd")
+        )
+        if answer.status != 200:
+            log("INFO", f"{plan.path}/repomd.xml: HTTP {answer.status}")
+            missing = answer.status in (403, 404, 410)
+            return (False if missing else None), ("older" if missing else "failed")
+        digest = hashlib.sha256(answer.body).hexdigest()
+        state = repomd_state(digest, plan.repomd, now=now, window_seconds=options.alternate_window)
+        log("DEBUG", f"{plan.path}/repomd.xml: {state.value}")
+        bucket = propagation_bucket(generation_index(digest, plan.repomd))
+        return repomd_verdict(state), bucket
+
+    async def _check_file(
+        self, base: str, plan: DirPlan, master: MasterFile, options: CrawlOptions, log: HostLog
+    ) -> Verdict:
+        prefix = base + (quote(plan.path) + "/" if plan.path else "")
+        answer = await self._request("HEAD", prefix + quote(master.name), options)
+        if answer.status == -1:
+            log("WARNING", f"{plan.path}/{master.name}: redirect to {answer.url} refused")
+            return None
+        seen = ListedEntry(content_length(answer.headers), _last_modified(answer.headers))
+        verdict = judge_head(master, answer.status, seen)
+        if verdict is False:
+            log("INFO", f"{plan.path}/{master.name}: stale (HTTP {answer.status})")
+        return verdict
 
 
 def _judge_from_list(

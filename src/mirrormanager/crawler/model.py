@@ -7,21 +7,32 @@ crawl itself never touches a session; results go back in one transaction per hos
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 from mirrormanager.crawler.compare import MasterFile, RepomdGeneration, Verdict
 from mirrormanager.errors import MirrorManagerError
+from mirrormanager.settings import Settings
 
 
 class CrawlError(MirrorManagerError):
-    """A mirror could not be crawled over one URL; carries the URL and the reason."""
+    """A mirror could not be crawled over one URL; carries the URL, its host and the reason."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
+        super().__init__(f"{url}: {reason}", url=url, host=_hostname(url))
+        self.url: str = url
         self.reason = reason
+
+
+def _hostname(url: str) -> str:
+    """The host name in ``url`` ("" when it has none or is malformed, e.g. from a redirect)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +94,11 @@ class CrawlOptions:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     host_timeout: float = 7200.0  # seconds, per host
-    max_response_bytes: int = 64 << 20
+    max_response_bytes: int = 64 << 20  # ceiling of every cap below
+    max_repomd_bytes: int = 1 << 20  # kept in memory, one per connection
+    max_timelist_bytes: int = 64 << 20  # streamed: hashed and parsed, not kept
+    max_listing_bytes: int = 64 << 20  # an rsync listing, streamed line by line
+    host_max_connections: int = 8  # ceiling of a host's own max_connections
     protocol: str = "auto"
     cross_host_redirects: bool = False
     rsync_args: tuple[str, ...] = ("--no-motd", "--timeout=600")
@@ -102,6 +117,42 @@ class CrawlOptions:
     use_timelist: bool = True
     # A stale directory with at most this many differing files still serves the others.
     max_differing_files: int = 64
+    # Where the master tree is mounted (its fullfiletimelist-* files); None: no lists.
+    master_prefix: Path | None = None
+
+    def cap(self, document: Literal["repomd", "timelist", "listing"]) -> int:
+        """The most bytes read of one such document (decoded), within the overall ceiling."""
+        own = {
+            "repomd": self.max_repomd_bytes,
+            "timelist": self.max_timelist_bytes,
+            "listing": self.max_listing_bytes,
+        }[document]
+        return min(own, self.max_response_bytes)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CrawlOptions:
+        """The options of a crawl as the settings table configures it."""
+        return cls(
+            concurrency=settings.crawler_concurrency,
+            connect_timeout=settings.crawler_connect_timeout,
+            read_timeout=settings.crawler_read_timeout,
+            host_timeout=settings.crawler_host_timeout_minutes * 60,
+            max_response_bytes=settings.crawler_max_response_bytes,
+            max_repomd_bytes=settings.crawler_max_repomd_bytes,
+            max_timelist_bytes=settings.crawler_max_timelist_bytes,
+            max_listing_bytes=settings.crawler_max_listing_bytes,
+            host_max_connections=settings.crawler_host_max_connections,
+            protocol=settings.crawler_protocol,
+            cross_host_redirects=settings.crawler_cross_host_redirects,
+            rsync_args=tuple(settings.crawler_rsync_args),
+            auto_disable=settings.crawler_auto_disable,
+            alternate_window=int(settings.file_detail_keep_days * 86400),
+            log_dir=Path(settings.log_dir),
+            log_keep=settings.crawler_log_keep,
+            probe_reachability=settings.crawler_probe_reachability,
+            master_prefix=Path(settings.master_prefix),
+            max_differing_files=settings.crawler_max_differing_files,
+        )
 
 
 class HostStatus(enum.Enum):
@@ -158,6 +209,20 @@ class CategoryCheck:
 
 class HostLog(Protocol):
     def __call__(self, level: str, message: str) -> None: ...
+
+
+class DisabledNotifier(Protocol):
+    """Tells people that the crawler disabled a host (called after the crawl, off the loop)."""
+
+    def __call__(
+        self,
+        *,
+        host_name: str,
+        site_name: str,
+        host_id: int,
+        reason: str,
+        recipients: Sequence[str] = (),
+    ) -> object: ...
 
 
 class Connector(Protocol):

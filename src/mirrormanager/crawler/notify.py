@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Sequence
+from functools import partial
 
+from mirrormanager.crawler.model import DisabledNotifier
 from mirrormanager.logging import get_logger
 from mirrormanager.notify.mail import send_mail
 from mirrormanager.settings import Settings
@@ -48,3 +50,16 @@ def notify_disabled(
     except (OSError, smtplib.SMTPException) as exc:
         log.error("notification mail failed", host=host_name, error=str(exc))
         return False
+
+
+def mail_notifier(settings: Settings) -> DisabledNotifier:
+    """The crawler's notifier: a log line, and mail when the settings configure SMTP."""
+    return partial(notify_disabled, settings)
+
+
+def log_only(
+    *, host_name: str, site_name: str, host_id: int, reason: str, recipients: Sequence[str] = ()
+) -> bool:
+    """The notifier of crawls that send no mail (tests, the demo, propagation runs)."""
+    log.warning("host disabled by crawler", host=host_name, host_id=host_id, reason=reason)
+    return False

@@ -3,7 +3,7 @@
 One connection per host and category, instead of one request per file: the politest way
 to look at a mirror. The real ``rsync`` binary runs with a minimal environment (``TZ=UTC``
 so listing times are UTC, ``LC_ALL=C``), its output is read line by line up to
-``max_response_bytes`` and only the paths the master cares about are kept; the process is
+``max_listing_bytes`` and only the paths the master cares about are kept; the process is
 killed when the host's time runs out or the listing grows too large.
 """
 
@@ -143,8 +143,8 @@ async def _read_listing(
     read = 0
     async for line in _lines(stream, url):
         read += len(line)
-        if read > options.max_response_bytes:
-            raise CrawlError(url, f"listing larger than {options.max_response_bytes} bytes")
+        if read > options.cap("listing"):
+            raise CrawlError(url, f"listing larger than {options.cap('listing')} bytes")
         text = line.decode("utf-8", "surrogateescape")
         if not text.strip():
             continue

@@ -42,6 +42,7 @@ class CategoryResult:
     name: str
     ok: bool = False
     error: str | None = None
+    unscannable: bool = False  # the top directory is missing/unreadable, or mass vanishing
     directories: int = 0
     listed: int = 0
     added: int = 0
@@ -64,6 +65,15 @@ class ScanResult:
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.categories)
+
+    @property
+    def exit_code(self) -> int:
+        """0 done; 6 when a category could not be scanned (the master tree is missing,
+        unreadable or mostly vanished: an operator must look at the mount), 1 for other
+        partial failures (docs/operations.md)."""
+        if self.ok:
+            return 0
+        return 6 if any(c.unscannable for c in self.categories) else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +109,7 @@ def scan(
         except (ScanError, OSError) as exc:
             session.rollback()
             result.error = str(exc)
+            result.unscannable = isinstance(exc, ScanError)
             log.error("category skipped", category=spec.name, error=str(exc))
         result.seconds = time.monotonic() - started
         results.append(result)

@@ -25,7 +25,10 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Not found (or not yours)",
         409: "Conflict",
         422: "Invalid fields",
+        429: "Too many bad tokens from this address; retry after Retry-After seconds",
     }
+    if 401 in codes:  # every token check may be throttled
+        codes = (*codes, 429)
     return {str(code): _json(_ERROR, text[code]) for code in codes}
 
 

@@ -15,13 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from mirrormanager.db.models import User
 from mirrormanager.db.session import make_engine, make_session_factory
+from mirrormanager.formats.json_bounded import JSONTooDeep, loads_bounded
 from mirrormanager.logging import get_logger
 from mirrormanager.settings import Settings, load_settings
 from mirrormanager.web import checks, crumbs, oidc
@@ -33,6 +35,19 @@ csrf = CSRFProtect()
 PUBLIC_VIEWS = "mirrormanager.web.public.views"
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Every `request.get_json` (silent or not) answers 400 for a too-deep document.
+
+    BadRequest is no ValueError, so `get_json(silent=True)` does not swallow it either.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return loads_bounded(s)
+        except JSONTooDeep as exc:
+            raise BadRequest(str(exc)) from None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -40,6 +55,7 @@ def create_app(
 ) -> Flask:
     settings = settings if settings is not None else load_settings().settings
     app = Flask(__name__)
+    app.json = BoundedJSONProvider(app)
     secret = settings.secret_key
     if not secret:
         # Sessions still work, but end at every restart and differ between processes.

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.crawler.http import ClientFactory, default_client
 from mirrormanager.crawler.model import CrawlOptions
+from mirrormanager.crawler.notify import mail_notifier
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import crawl
 from mirrormanager.db.models import Host, JobRun
@@ -135,21 +136,10 @@ def url_results(log_text: str, urls: Sequence[tuple[str, str]]) -> list[dict[str
 
 
 def crawl_options(settings: Settings) -> CrawlOptions:
-    """The scheduled crawl's options for one host (the settings table's crawler_* rows)."""
-    return CrawlOptions(
+    """The scheduled crawl's options (`CrawlOptions.from_settings`) for one host."""
+    return dataclasses.replace(
+        CrawlOptions.from_settings(settings),
         concurrency=1,
-        connect_timeout=settings.crawler_connect_timeout,
-        read_timeout=settings.crawler_read_timeout,
-        host_timeout=settings.crawler_host_timeout_minutes * 60,
-        max_response_bytes=settings.crawler_max_response_bytes,
-        protocol=settings.crawler_protocol,
-        cross_host_redirects=settings.crawler_cross_host_redirects,
-        rsync_args=tuple(settings.crawler_rsync_args),
-        auto_disable=settings.crawler_auto_disable,
-        alternate_window=int(settings.file_detail_keep_days * 86400),
-        log_dir=settings.log_dir,
-        log_keep=settings.crawler_log_keep,
-        probe_reachability=settings.crawler_probe_reachability,
         # One host's check is no propagation sample of the whole network.
         record_propagation=False,
     )
@@ -182,7 +172,11 @@ def run_check(
         # its admins switched off for maintenance (the scheduled crawl skips it).
         selection = HostSelection(ids=(host_id,), include_private=True, include_disabled=True)
         summary = crawl(
-            session, settings, selection, crawl_options(settings), client_factory=client_factory
+            session,
+            selection,
+            crawl_options(settings),
+            notify=mail_notifier(settings),  # the scheduled crawl's mail when it disables
+            client_factory=client_factory,
         )
         line = next(iter(summary.hosts), None)
         text = read_crawl_log(settings, host_id)

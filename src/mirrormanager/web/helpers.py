@@ -11,6 +11,7 @@ from flask import current_app, request
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from mirrormanager.core.clientaddr import client_address
 from mirrormanager.settings import Settings
 
 T = TypeVar("T")
@@ -22,6 +23,15 @@ def app_settings() -> Settings:
     settings = current_app.config["MM_SETTINGS"]
     assert isinstance(settings, Settings), "create_app() stores Settings in MM_SETTINGS"
     return settings
+
+
+def request_client() -> str:
+    """The client's address for throttling (X-Forwarded-For only from trusted_proxies)."""
+    return client_address(
+        request.remote_addr,
+        request.headers.get("X-Forwarded-For"),
+        app_settings().trusted_proxies,
+    )
 
 
 @dataclass

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mirrormanager.checkin.app import create_app
 from mirrormanager.checkin.passwords import hash_site_password, is_hashed
 from mirrormanager.checkin.payload import encode_xmlrpc_argument
-from mirrormanager.db.models import CategoryDirectory, Host, HostCategory, HostCategoryDir
+from mirrormanager.db.models import Host, HostCategory, HostCategoryDir
 from tests import factories
 
 
@@ -34,13 +34,10 @@ class _Shared:
 
 @pytest.fixture
 def world(db_session: Session) -> dict[str, Any]:
-    top = factories.DirectoryFactory(name="pub/epel")
-    category = factories.CategoryFactory(name="Fedora EPEL", topdir=top)
-    dirs = {"": top}
-    for path in ("9", "9/Everything", "9/Everything/x86_64", "10"):
-        dirs[path] = factories.DirectoryFactory(name=f"pub/epel/{path}")
-    for directory in dirs.values():
-        db_session.add(CategoryDirectory(category_id=category.id, directory_id=directory.id))
+    tree = factories.tree(
+        "9", "9/Everything", "9/Everything/x86_64", "10", top="pub/epel", name="Fedora EPEL"
+    )
+    category, dirs = tree.category, {"": tree.top, **tree.dirs}
     site = factories.SiteFactory(name="Example Site", password=hash_site_password("s3cret"))
     host = factories.HostFactory(site=site, name="private.example.org", private=True)
     hc = factories.HostCategoryFactory(host=host, category=category)
@@ -76,7 +73,9 @@ class AppClient:
 @pytest.fixture
 def client(db_session: Session) -> AppClient:
     db_session.close = lambda: None  # type: ignore[method-assign]
-    app = create_app(_Shared(db_session), max_bytes=64 << 10, min_interval=60)
+    app = create_app(
+        _Shared(db_session), max_bytes=64 << 10, max_document_bytes=1 << 20, min_interval=60
+    )
     return AppClient(app)
 
 

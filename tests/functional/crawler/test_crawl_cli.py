@@ -25,7 +25,7 @@ from mirrormanager.db.models import (
     Site,
 )
 from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.errors import ConfigError
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import load_settings

@@ -310,7 +310,7 @@ def test_global_deadline_stops_a_crawl_and_keeps_the_process(
         # The deadline must fall inside the crawl, not in planning: mirrors never answer and
         # the read timeout (30 s) is far away, so 5 s is inside it even on a loaded machine.
         with make_session_factory(engine)() as session, global_deadline(5) as deadline:
-            summary = crawl(session, settings, HostSelection(), crawl_options(settings))
+            summary = crawl(session, HostSelection(), crawl_options(settings))
         engine.dispose()
     assert deadline.is_set()
     assert summary.interrupted

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from mirrormanager.crawler import store as store_module
 from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.crawler.model import CrawlOptions, HostPlan
+from mirrormanager.crawler.notify import mail_notifier
 from mirrormanager.crawler.plan import HostSelection
 from mirrormanager.crawler.service import CrawlSummary, crawl
 from mirrormanager.db.models import (
@@ -107,9 +108,9 @@ def run(session: Session, settings: Settings, handler: Handler, **options: Any) 
     values: dict[str, Any] = {"log_dir": settings.log_dir, "now": 1000, **options}
     return crawl(
         session,
-        settings,
         HostSelection(),
         CrawlOptions(**values),
+        notify=mail_notifier(settings),
         client_factory=factory(handler),
     )
 
@@ -279,7 +280,6 @@ def test_selection_by_ids_shard_names_and_privacy(db_session: Session, settings:
     def selected(**selection: Any) -> list[str]:
         summary = crawl(
             db_session,
-            settings,
             HostSelection(**selection),
             CrawlOptions(log_dir=None, record_propagation=False),
             client_factory=factory(good_mirror),

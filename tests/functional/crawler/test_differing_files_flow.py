@@ -28,7 +28,7 @@ from mirrormanager.db import models
 from mirrormanager.formats.snapshot_codec import decode, encode
 from mirrormanager.settings import Settings
 from mirrormanager.snapshot.build import build_snapshot
-from tests.functional.snapshot import snapshot_factories as sf
+from tests import factories as f
 
 FILES = [
     {"name": "a.rpm", "size": 10, "mtime": 1_000},
@@ -40,7 +40,7 @@ CRAWLED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 @pytest.fixture
 def session(db_session: Session) -> Session:
-    sf.bind(db_session)
+    f.bind(db_session)
     return db_session
 
 
@@ -49,7 +49,7 @@ def settings(tmp_path: Path) -> Settings:
     return dataclasses.replace(Settings(), snapshot_file=str(tmp_path / "s.snap"))
 
 
-def outcome(m: sf.Mirror, directory: models.Directory, verdict: bool, *names: str) -> HostOutcome:
+def outcome(m: f.Mirror, directory: models.Directory, verdict: bool, *names: str) -> HostOutcome:
     plan = CategoryPlan(
         host_category_id=m.hc.id,
         category_id=m.hc.category_id,
@@ -66,7 +66,7 @@ def outcome(m: sf.Mirror, directory: models.Directory, verdict: bool, *names: st
     return HostOutcome(host=host, status=HostStatus.OK, categories=[category])
 
 
-def row(session: Session, m: sf.Mirror) -> models.HostCategoryDir:
+def row(session: Session, m: f.Mirror) -> models.HostCategoryDir:
     session.expire_all()
     found = session.scalar(
         select(models.HostCategoryDir).where(models.HostCategoryDir.host_category_id == m.hc.id)
@@ -86,11 +86,11 @@ def carriers(session: Session, settings: Settings, path: str) -> list[str]:
 def test_a_partial_copy_serves_its_other_files_until_it_is_complete(
     session: Session, settings: Settings
 ) -> None:
-    t = sf.tree("Packages")
+    t = f.tree("Packages")
     packages = t.dirs["Packages"]
     packages.files = FILES
-    current = sf.mirror(t, ["Packages"], name="current.example")
-    partial = sf.mirror(t, [], name="partial.example")  # no row yet: first crawl
+    current = f.mirror(t, ["Packages"], name="current.example")
+    partial = f.mirror(t, [], name="partial.example")  # no row yet: first crawl
     store_outcome(session, outcome(partial, packages, False, "b.rpm"), CrawlOptions(), CRAWLED)
     stored = row(session, partial)
     assert (stored.up2date, stored.differing_files) == (False, ["b.rpm"])
@@ -111,10 +111,10 @@ def test_a_partial_copy_serves_its_other_files_until_it_is_complete(
 
 
 def test_a_lowered_limit_applies_to_stored_lists(session: Session, settings: Settings) -> None:
-    t = sf.tree("Packages")
+    t = f.tree("Packages")
     packages = t.dirs["Packages"]
     packages.files = FILES
-    partial = sf.mirror(t, [], name="partial.example")
+    partial = f.mirror(t, [], name="partial.example")
     store_outcome(
         session, outcome(partial, packages, False, "b.rpm", "c.rpm"), CrawlOptions(), CRAWLED
     )
@@ -128,15 +128,15 @@ def test_a_lowered_limit_applies_to_stored_lists(session: Session, settings: Set
 def test_a_file_newer_than_the_last_verdict_is_not_promised(
     session: Session, settings: Settings
 ) -> None:
-    t = sf.tree("Packages")
+    t = f.tree("Packages")
     packages = t.dirs["Packages"]
     checked = int(CRAWLED.timestamp())
     later = checked + 3600
     packages.files = [*FILES, {"name": "d.rpm", "size": 40, "mtime": later}]
     packages.ctime = later  # the scanner saw the directory change after the crawl
-    early = sf.mirror(t, ["Packages"], name="early.example")
-    fresh = sf.mirror(t, ["Packages"], name="fresh.example")
-    sf.mirror(t, ["Packages"], name="legacy.example")  # no verdict time: trusted
+    early = f.mirror(t, ["Packages"], name="early.example")
+    fresh = f.mirror(t, ["Packages"], name="fresh.example")
+    f.mirror(t, ["Packages"], name="legacy.example")  # no verdict time: trusted
     session.flush()
     for m, when in ((early, CRAWLED), (fresh, CRAWLED + dt.timedelta(hours=2))):
         session.execute(

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mirrormanager.core.snapshot_model import Snapshot
+from mirrormanager.demo.geoip import write_country_mmdb
 from mirrormanager.mirrorlist.app import MirrorlistApp, ServerConfig
-from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 
 T = TypeVar("T")
 NOW = 1_730_001_060.0

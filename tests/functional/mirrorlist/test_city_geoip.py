@@ -10,11 +10,11 @@ from typing import Any
 from mirrormanager.core.netblocks import parse_address
 from mirrormanager.core.selection import SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
+from mirrormanager.demo.geoip import write_country_mmdb
 from mirrormanager.mirrorlist.geoip import MaxMindCountry
 from mirrormanager.mirrorlist.handlers import Handler
 from mirrormanager.mirrorlist.prepared import prepare_record
 from mirrormanager.mirrorlist.state import Loaded
-from mirrormanager.mirrorlist.testing_geoip import write_country_mmdb
 
 
 def write_city_mmdb(path: Path, networks: dict[str, tuple[str, float, float]]) -> Path:

@@ -15,7 +15,7 @@ from mirrormanager.formats import snapshot_codec
 from mirrormanager.mirrorlist.geoip import NoGeoIP
 from mirrormanager.mirrorlist.handlers import Handler
 from mirrormanager.mirrorlist.state import default_decoder, load
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from mirrormanager.core.snapshot_model import Snapshot
 from mirrormanager.mirrorlist.app import MirrorlistApp, ServerConfig
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 from tests.functional.mirrorlist.test_app import NOW, geoip, get  # noqa: F401
 
 ISO = data.ISO_DIR

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 
 codec = pytest.importorskip("mirrormanager.formats.snapshot_codec")
 pytest.importorskip("granian")

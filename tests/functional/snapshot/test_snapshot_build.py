@@ -14,12 +14,11 @@ from mirrormanager.settings import Settings
 from mirrormanager.snapshot.build import build_snapshot
 from mirrormanager.snapshot.hosts import clamp_bandwidth, normalise_netblock
 from tests import factories as f
-from tests.functional.snapshot import snapshot_factories as sf
 
 
 @pytest.fixture
 def session(db_session: Session) -> Session:
-    sf.bind(db_session)
+    f.bind(db_session)
     return db_session
 
 
@@ -35,14 +34,14 @@ def build(session: Session, settings: Settings):  # type: ignore[no-untyped-def]
     return build_snapshot(session, settings, serial=7, now=1_800_000_000)
 
 
-def hosts_of(snap, tree: sf.Tree, sub: str) -> list[int]:  # type: ignore[no-untyped-def]
+def hosts_of(snap, tree: f.Tree, sub: str) -> list[int]:  # type: ignore[no-untyped-def]
     entry = snap.directories.get(tree.dirs[sub].name)
     return [] if entry is None else [h for h, _urls in entry.hosts]
 
 
 def test_up_to_date_directory_carries_its_host_and_public_urls(session, settings) -> None:
-    t = sf.tree("releases/41/os", "updates/41")
-    m = sf.mirror(t, ["releases/41/os"], url="https://m.example.org/pub/fedora/")
+    t = f.tree("releases/41/os", "updates/41")
+    m = f.mirror(t, ["releases/41/os"], url="https://m.example.org/pub/fedora/")
     snap = build(session, settings)
     assert (snap.serial, snap.created) == (7, 1_800_000_000)
     entry = snap.directories[t.dirs["releases/41/os"].name]
@@ -64,9 +63,9 @@ def test_up_to_date_directory_carries_its_host_and_public_urls(session, settings
     ],
 )
 def test_inactive_host_or_site_is_left_out(session, settings, where: str, flag: str) -> None:
-    t = sf.tree("a")
-    keep = sf.mirror(t, ["a"])
-    gone = sf.mirror(t, ["a"])
+    t = f.tree("a")
+    keep = f.mirror(t, ["a"])
+    gone = f.mirror(t, ["a"])
     setattr(gone.host if where == "host" else gone.host.site, flag, False)
     snap = build(session, settings)
     assert hosts_of(snap, t, "a") == [keep.host.id]
@@ -75,19 +74,19 @@ def test_inactive_host_or_site_is_left_out(session, settings, where: str, flag: 
 
 
 def test_directory_not_up_to_date_is_not_carried(session, settings) -> None:
-    t = sf.tree("a", "b")
-    fresh = sf.mirror(t, ["a", "b"])
-    stale = sf.mirror(t, ["a"], up2date=False)
-    sf.HostCategoryDirFactory(host_category_id=stale.hc.id, directory_id=t.dirs["b"].id)
+    t = f.tree("a", "b")
+    fresh = f.mirror(t, ["a", "b"])
+    stale = f.mirror(t, ["a"], up2date=False)
+    f.HostCategoryDirFactory(host_category_id=stale.hc.id, directory_id=t.dirs["b"].id)
     snap = build(session, settings)
     assert hosts_of(snap, t, "a") == [fresh.host.id]
     assert hosts_of(snap, t, "b") == sorted([fresh.host.id, stale.host.id])
 
 
 def test_always_up2date_carries_every_directory_of_the_category(session, settings) -> None:
-    t = sf.tree("a", "b/c")
-    other = sf.tree("x")
-    always = sf.mirror(t, always=True)
+    t = f.tree("a", "b/c")
+    other = f.tree("x")
+    always = f.mirror(t, always=True)
     snap = build(session, settings)
     for sub in ("a", "b/c"):
         assert hosts_of(snap, t, sub) == [always.host.id]
@@ -99,10 +98,10 @@ def test_always_up2date_carries_every_directory_of_the_category(session, setting
 def test_host_category_row_for_a_directory_of_another_category_is_ignored(
     session, settings
 ) -> None:
-    t = sf.tree("a")
-    other = sf.tree("x")
-    m = sf.mirror(t, ["a"])
-    sf.HostCategoryDirFactory(host_category_id=m.hc.id, directory_id=other.dirs["x"].id)
+    t = f.tree("a")
+    other = f.tree("x")
+    m = f.mirror(t, ["a"])
+    f.HostCategoryDirFactory(host_category_id=m.hc.id, directory_id=other.dirs["x"].id)
     snap = build(session, settings)
     assert other.dirs["x"].name not in snap.directories
 
@@ -110,10 +109,10 @@ def test_host_category_row_for_a_directory_of_another_category_is_ignored(
 def test_private_urls_are_left_out_and_a_host_with_only_those_serves_nothing(
     session, settings
 ) -> None:
-    t = sf.tree("a")
-    mixed = sf.mirror(t, ["a"])
+    t = f.tree("a")
+    mixed = f.mirror(t, ["a"])
     hidden = f.HostCategoryUrlFactory(host_category=mixed.hc, private=True)
-    only_private = sf.mirror(t, ["a"])
+    only_private = f.mirror(t, ["a"])
     only_private.url.private = True
     snap = build(session, settings)
     assert snap.directories[t.dirs["a"].name].hosts == ((mixed.host.id, (mixed.url.id,)),)
@@ -121,10 +120,10 @@ def test_private_urls_are_left_out_and_a_host_with_only_those_serves_nothing(
 
 
 def test_private_host_or_site_is_flagged_and_kept(session, settings) -> None:
-    t = sf.tree("a")
-    public = sf.mirror(t, ["a"])
-    private_host = sf.mirror(t, ["a"], private=True)
-    private_site = sf.mirror(t, ["a"], site=f.SiteFactory(private=True))
+    t = f.tree("a")
+    public = f.mirror(t, ["a"])
+    private_host = f.mirror(t, ["a"], private=True)
+    private_site = f.mirror(t, ["a"], site=f.SiteFactory(private=True))
     snap = build(session, settings)
     assert hosts_of(snap, t, "a") == sorted(
         [public.host.id, private_host.host.id, private_site.host.id]
@@ -135,18 +134,18 @@ def test_private_host_or_site_is_flagged_and_kept(session, settings) -> None:
 
 
 def test_exclusive_hosts_restrict_a_directory(session, settings) -> None:
-    t = sf.tree("embargoed", "open")
-    chosen = sf.mirror(t, ["embargoed", "open"])
-    other = sf.mirror(t, ["embargoed", "open"])
-    sf.DirectoryExclusiveHostFactory(directory_id=t.dirs["embargoed"].id, host_id=chosen.host.id)
+    t = f.tree("embargoed", "open")
+    chosen = f.mirror(t, ["embargoed", "open"])
+    other = f.mirror(t, ["embargoed", "open"])
+    f.DirectoryExclusiveHostFactory(directory_id=t.dirs["embargoed"].id, host_id=chosen.host.id)
     snap = build(session, settings)
     assert hosts_of(snap, t, "embargoed") == [chosen.host.id]
     assert hosts_of(snap, t, "open") == sorted([chosen.host.id, other.host.id])
 
 
 def test_repositories_disabled_ones_and_hostless_directories(session, settings) -> None:
-    t = sf.tree("41/x86_64", "41/x86_64/repodata", "41/aarch64", "none")
-    sf.mirror(t, ["41/x86_64"])
+    t = f.tree("41/x86_64", "41/x86_64/repodata", "41/aarch64", "none")
+    f.mirror(t, ["41/x86_64"])
     x86 = f.ArchFactory(name="x86_64")
     arm = f.ArchFactory(name="aarch64")
     version = f.VersionFactory(ordered_mirrorlist=False)
@@ -181,8 +180,8 @@ def test_repositories_disabled_ones_and_hostless_directories(session, settings) 
 
 
 def test_file_details_newest_first_by_timestamp_then_id(session, settings) -> None:
-    t = sf.tree("repodata")
-    sf.mirror(t, ["repodata"])
+    t = f.tree("repodata")
+    f.mirror(t, ["repodata"])
     d = t.dirs["repodata"]
     old = f.FileDetailFactory(directory=d, timestamp=100, sha256="a" * 64)
     newest = f.FileDetailFactory(directory=d, timestamp=300, sha256="b" * 64)
@@ -201,9 +200,9 @@ def test_file_details_newest_first_by_timestamp_then_id(session, settings) -> No
 
 
 def test_embargo_keeps_hosts_of_embargoed_countries_out(session, settings) -> None:
-    t = sf.tree("a")
-    ok = sf.mirror(t, ["a"], country="de")
-    banned = sf.mirror(t, ["a"], country="KP")
+    t = f.tree("a")
+    ok = f.mirror(t, ["a"], country="de")
+    banned = f.mirror(t, ["a"], country="KP")
     models_row = models.EmbargoedCountry(country="SY")
     session.add(models_row)
     snap = build(session, settings)
@@ -214,13 +213,13 @@ def test_embargo_keeps_hosts_of_embargoed_countries_out(session, settings) -> No
 
 
 def test_host_details_netblocks_asns_countries_and_clamped_bandwidth(session, settings) -> None:
-    t = sf.tree("a")
-    m = sf.mirror(t, ["a"], bandwidth_int=10**9, asn=64500, max_connections=3)
-    weak = sf.mirror(t, ["a"], bandwidth_int=0)
+    t = f.tree("a")
+    m = f.mirror(t, ["a"], bandwidth_int=10**9, asn=64500, max_connections=3)
+    weak = f.mirror(t, ["a"], bandwidth_int=0)
     for value in ("10.1.2.3/8", "2001:DB8::/32", "mirror.example.org", "10.0.0.0/8"):
-        sf.HostNetblockFactory(host_id=m.host.id, netblock=value)
-    sf.HostPeerAsnFactory(host_id=m.host.id, asn=64501)
-    sf.HostCountryAllowedFactory(host_id=m.host.id, country="cz")
+        f.HostNetblockFactory(host_id=m.host.id, netblock=value)
+    f.HostPeerAsnFactory(host_id=m.host.id, asn=64501)
+    f.HostCountryAllowedFactory(host_id=m.host.id, country="cz")
     location = models.Location(name="cloud-eu")
     session.add(location)
     session.flush()
@@ -241,11 +240,11 @@ def test_host_details_netblocks_asns_countries_and_clamped_bandwidth(session, se
 
 
 def test_reachability_and_position_are_carried(session, settings) -> None:
-    t = sf.tree("a")
-    placed = sf.mirror(t, ["a"])
+    t = f.tree("a")
+    placed = f.mirror(t, ["a"])
     placed.host.reachable_ipv4, placed.host.reachable_ipv6 = True, False
     placed.host.latitude, placed.host.longitude = 24.71, 46.68
-    odd = sf.mirror(t, ["a"])
+    odd = f.mirror(t, ["a"])
     odd.host.latitude, odd.host.longitude = 91.0, float("nan")  # out of range: unknown
     snap = build(session, settings)
     info = snap.hosts[placed.host.id]
@@ -276,9 +275,9 @@ def test_global_tables(session, settings) -> None:
 
 
 def test_equal_host_sets_are_shared_between_directories(session, settings) -> None:
-    t = sf.tree("a", "b", "c")
-    one = sf.mirror(t, ["a", "b", "c"])
-    sf.mirror(t, ["a", "b"], host=f.HostFactory())
+    t = f.tree("a", "b", "c")
+    one = f.mirror(t, ["a", "b", "c"])
+    f.mirror(t, ["a", "b"], host=f.HostFactory())
     snap = build(session, settings)
     a, b, c = (snap.directories[t.dirs[s].name].hosts for s in ("a", "b", "c"))
     assert a == b and a is b
@@ -286,11 +285,11 @@ def test_equal_host_sets_are_shared_between_directories(session, settings) -> No
 
 
 def test_host_with_two_categories_on_one_directory_appears_once(session, settings) -> None:
-    t = sf.tree("shared")
-    parent = sf.tree(top=t.top.name.rsplit("/", 1)[0] + "/wide")
-    sf.CategoryDirectoryFactory(category_id=parent.category.id, directory_id=t.dirs["shared"].id)
-    m = sf.mirror(t, ["shared"])
-    second = sf.mirror(parent, host=m.host, always=True)
+    t = f.tree("shared")
+    parent = f.tree(top=t.top.name.rsplit("/", 1)[0] + "/wide")
+    f.CategoryDirectoryFactory(category_id=parent.category.id, directory_id=t.dirs["shared"].id)
+    m = f.mirror(t, ["shared"])
+    second = f.mirror(parent, host=m.host, always=True)
     snap = build(session, settings)
     entry = snap.directories[t.dirs["shared"].name]
     assert entry.hosts == ((m.host.id, tuple(sorted((m.url.id, second.url.id)))),)

@@ -21,7 +21,7 @@ from mirrormanager.formats.snapshot_codec import read_header
 from mirrormanager.settings import Settings
 from mirrormanager.snapshot.service import build_and_publish
 from mirrormanager.snapshot.store import folder_lock, load_snapshot
-from tests.functional.snapshot import snapshot_factories as sf
+from tests import factories as f
 
 
 @pytest.fixture
@@ -35,14 +35,12 @@ def engine(file_db: str) -> Iterator[Engine]:  # shadows the shared fixture on p
 def network(engine: Engine) -> dict[str, int]:
     """One category with two directories, two hosts, one repository."""
     with Session(engine) as session:
-        sf.bind(session)
-        t = sf.tree("41/x86_64", "41/x86_64/repodata")
-        m = sf.mirror(t, ["41/x86_64", "41/x86_64/repodata"], country="FR")
-        sf.mirror(t, ["41/x86_64"], private=True)
-        sf.f.RepositoryFactory(
-            prefix="fedora-41", directory=t.dirs["41/x86_64"], category=t.category
-        )
-        sf.f.FileDetailFactory(directory=t.dirs["41/x86_64/repodata"])
+        f.bind(session)
+        t = f.tree("41/x86_64", "41/x86_64/repodata")
+        m = f.mirror(t, ["41/x86_64", "41/x86_64/repodata"], country="FR")
+        f.mirror(t, ["41/x86_64"], private=True)
+        f.RepositoryFactory(prefix="fedora-41", directory=t.dirs["41/x86_64"], category=t.category)
+        f.FileDetailFactory(directory=t.dirs["41/x86_64/repodata"])
         session.commit()
         return {"host": m.host.id}
 

@@ -1,4 +1,5 @@
-"""The demo mirror network on the scanned demo tree, and the Fedora-scale generator (small)."""
+"""The demo world's steps: mirror network on the scanned demo tree, inventory; and the
+Fedora-scale generator (small)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from mirrormanager.db.models import (
@@ -17,33 +18,35 @@ from mirrormanager.db.models import (
     NetblockCountry,
     Repository,
 )
-from mirrormanager.demo_network import DEMO_MIRRORS, populate_demo_network
-from mirrormanager.demo_network_fedora import populate_fedora_scale
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.network import DEMO_MIRRORS
+from mirrormanager.demo.network_fedora import populate_fedora_scale
+from mirrormanager.demo.world import DemoWorld
 from mirrormanager.formats.snapshot_codec import decode, encode
-from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings
 from mirrormanager.snapshot.build import build_snapshot
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    build_demo_tree(tmp_path / "master")
-    return dataclasses.replace(
-        Settings(), data_dir=tmp_path, master_prefix=tmp_path / "master", embargoed_countries=()
+def world(tmp_path: Path, engine: Engine, db_session: Session) -> DemoWorld:
+    world = DemoWorld(tmp_path)
+    world.build_tree()
+    settings = dataclasses.replace(
+        Settings(), data_dir=tmp_path, master_prefix=world.master, embargoed_countries=()
     )
+    return world.connect(settings, engine, db_session)
 
 
 def _count(session: Session, model: object) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0  # type: ignore[arg-type]
 
 
-def test_demo_network_is_realistic_and_idempotent(db_session: Session, settings) -> None:  # type: ignore[no-untyped-def]
-    assert scan(db_session, settings).ok
-    added = populate_demo_network(db_session, settings, mirror_base_url="http://127.0.0.1:9/")
+def test_demo_network_is_realistic_and_idempotent(world: DemoWorld) -> None:
+    db_session, settings = world.session, world.settings
+    assert world.scan().ok
+    added = world.add_network(mirror_base_url="http://127.0.0.1:9/", mark_up2date=True)
     counts = {m: _count(db_session, m) for m in (Host, HostCategoryDir, HostCategoryUrl)}
     assert added == counts[HostCategoryDir] > 0
-    assert populate_demo_network(db_session, settings, mirror_base_url="http://127.0.0.1:9") == 0
+    assert world.add_network(mirror_base_url="http://127.0.0.1:9", mark_up2date=True) == 0
     assert {m: _count(db_session, m) for m in counts} == counts
     assert counts[Host] == len(DEMO_MIRRORS) == 9
 
@@ -73,9 +76,30 @@ def test_demo_network_is_realistic_and_idempotent(db_session: Session, settings)
     assert decode(encode(snap)) == snap
 
 
-def test_demo_network_needs_a_scanned_database(db_session: Session, settings) -> None:  # type: ignore[no-untyped-def]
+def test_demo_network_needs_a_scanned_database(world: DemoWorld) -> None:
     with pytest.raises(ValueError, match="scan the demo tree first"):
-        populate_demo_network(db_session, settings)
+        world.add_network(mirror_base_url="http://127.0.0.1:9")
+
+
+def test_demo_network_needs_the_mirrors_or_a_url(world: DemoWorld) -> None:
+    with pytest.raises(RuntimeError, match="start the demo mirrors first"):
+        world.add_network()
+
+
+def test_database_steps_need_a_database(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=r"DemoWorld\.connect"):
+        DemoWorld(tmp_path).scan()
+
+
+def test_inventory_lists_versions_in_release_order(world: DemoWorld) -> None:
+    assert world.scan().ok
+    inventory = world.inventory()
+    assert inventory.versions["EPEL"] == ["7", "9", "10.1"]  # 9 before 10.1
+    assert inventory.versions["Fedora"][-1] == "development"  # names after numbers
+    assert ("Fedora Linux", "Fedora") in {(c, p) for c, p, _ in inventory.categories}
+    assert ("fedora-41", "x86_64", "pub/fedora/linux/releases/41/Everything/x86_64/os") in (
+        inventory.repositories
+    )
 
 
 def test_fedora_scale_generator_small(db_session: Session, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from mirrormanager.db.models import Category, Host, HostCategory, HostCategoryUrl, Site
 from mirrormanager.db.session import make_engine, make_session_factory
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import Settings, load_settings
 

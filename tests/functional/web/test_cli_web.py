@@ -127,7 +127,7 @@ def test_serve_web_runs_under_waitress(env: dict[str, str], tmp_path: Path) -> N
 
 
 def test_demo_accounts(db_session) -> None:  # type: ignore[no-untyped-def]
-    from mirrormanager.web.demo import create_demo_accounts
+    from mirrormanager.demo.accounts import create_demo_accounts
     from tests import factories as f
 
     site = f.SiteFactory(name="demo-site")
@@ -143,7 +143,7 @@ def test_demo_accounts(db_session) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_demo_mirror_admin_can_save_their_account_page(db_session, web_client) -> None:  # type: ignore[no-untyped-def]
-    from mirrormanager.web.demo import create_demo_accounts
+    from mirrormanager.demo.accounts import create_demo_accounts
     from tests import factories as f
 
     f.SiteFactory(name="demo-site")

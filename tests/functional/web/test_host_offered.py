@@ -12,7 +12,7 @@ from flask import Flask
 from mirrormanager.formats import snapshot_codec
 from mirrormanager.mirrorlist.explain_request import ExplainRequest, explain_request
 from mirrormanager.web.security import password_fingerprint
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 from tests.functional.web.conftest import World
 
 

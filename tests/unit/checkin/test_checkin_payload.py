@@ -129,3 +129,23 @@ def test_validation_rules_name_the_field() -> None:
         validate({**good, "fedora epel": {"dirtree": {"../../etc": {}}}})
     with pytest.raises(PayloadTooLarge, match="more than 2 directories"):
         validate({**good, "fedora epel": {"dirtree": ["a", "b", "c"]}}, max_directories=2)
+
+
+def test_a_bz2_bomb_costs_no_more_memory_than_the_limit() -> None:
+    import bz2
+    import tracemalloc
+
+    import pytest
+
+    from mirrormanager.checkin.payload import PayloadTooLarge, bounded_bz2
+
+    limit = 8 << 20
+    bomb = bz2.compress(b"\0" * (256 << 20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(PayloadTooLarge, match="more than 8388608 bytes"):
+            bounded_bz2(bomb, limit)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < limit + (3 << 20)

@@ -16,7 +16,7 @@ from mirrormanager.core.selection import (
 )
 from mirrormanager.core.snapshot_model import DirectoryEntry, Snapshot
 from mirrormanager.core.targets import carriers, resolve_path
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 
 ISO_DIR = data.ISO_DIR
 UP = data.ALL_HOSTS[:3]  # hosts 1, 2, 3 hold a current copy

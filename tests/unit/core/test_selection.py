@@ -20,7 +20,7 @@ from mirrormanager.core.selection import (
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 from mirrormanager.core.targets import LookupFailure, resolve_path, resolve_repo
 from mirrormanager.core.weighted import weighted_shuffle
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from mirrormanager.core.selection import (
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 from mirrormanager.core.targets import Target, resolve_repo
 from mirrormanager.core.weighted import exponential_order, weighted_shuffle
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 
 
 def reference(

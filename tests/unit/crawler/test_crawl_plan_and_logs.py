@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from mirrormanager.crawler.hostlog import HostLogBuffer, read_crawl_log, write_host_log
 from mirrormanager.crawler.plan import order_urls, parse_shard
 from mirrormanager.errors import ConfigError
+from mirrormanager.settings import load_settings
 
 URLS = (
     "http://m.example.org/pub",
@@ -39,7 +40,7 @@ def test_shards() -> None:
 
 
 def test_logs_rotate_and_read_back(tmp_path: Path) -> None:
-    settings = SimpleNamespace(log_dir=tmp_path)
+    settings = dataclasses.replace(load_settings(env={}).settings, log_dir=tmp_path)
     assert read_crawl_log(settings, 7) == ""
     for run in range(4):
         write_host_log(tmp_path, 7, f"run {run}\n", keep=2)

@@ -11,7 +11,7 @@ from mirrormanager.core.snapshot_model import HostInfo
 from mirrormanager.errors import FormatError
 from mirrormanager.formats import mm2_cache_pb2 as pb
 from mirrormanager.formats.mm2_protobuf import mm2_to_snapshot, snapshot_to_mm2
-from tests.unit.snapshot.sample import REPODATA, tiny_snapshot
+from tests.data.snapshots import REPODATA, tiny_snapshot
 
 REPO_DIR = REPODATA.rsplit("/", 1)[0]
 

@@ -17,7 +17,7 @@ from mirrormanager.core.snapshot_model import DirectoryEntry
 from mirrormanager.errors import FormatError
 from mirrormanager.formats import snapshot_codec
 from mirrormanager.formats.snapshot_codec import HEADER_SIZE, MAGIC, decode, encode, read_header
-from tests.unit.snapshot.sample import snapshots, tiny_snapshot
+from tests.data.snapshots import snapshots, tiny_snapshot
 
 # sha256 of encode(tiny_snapshot(), compress=False): changes only with a format change, which
 # needs a new FORMAT_VERSION (and this constant updated on purpose).

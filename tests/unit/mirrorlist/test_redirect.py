@@ -17,7 +17,7 @@ from mirrormanager.mirrorlist.redirect import (
     redirect_headers,
     sha256_digest,
 )
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 
 CONTENT = b"an image\n"
 DETAIL = FileDetailInfo(1, len(CONTENT), sha256=hashlib.sha256(CONTENT).hexdigest())

@@ -8,7 +8,7 @@ import pytest
 
 from mirrormanager.errors import FormatError
 from mirrormanager.mirrorlist.state import SnapshotHolder, default_decoder, load
-from tests.data import mirrorlist_snapshot as data
+from tests.data import snapshots as data
 
 codec = pytest.importorskip("mirrormanager.formats.snapshot_codec")
 

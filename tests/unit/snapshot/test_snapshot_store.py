@@ -13,7 +13,7 @@ from mirrormanager.formats.mm2_protobuf import snapshot_to_mm2
 from mirrormanager.formats.snapshot_codec import encode, read_header
 from mirrormanager.formats.snapshot_file import detect_format
 from mirrormanager.snapshot import store
-from tests.unit.snapshot.sample import tiny_snapshot
+from tests.data.snapshots import tiny_snapshot
 
 
 def test_publish_replaces_atomically_and_keeps_the_previous_generation(tmp_path: Path) -> None:

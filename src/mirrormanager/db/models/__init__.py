@@ -1,6 +1,14 @@
 """All models, importable from one place (Alembic needs every table registered)."""
 
-from mirrormanager.db.models.accounts import ApiToken, AuditLog, Group, SiteAdmin, User, UserGroup
+from mirrormanager.db.models.accounts import (
+    ApiToken,
+    AuditLog,
+    AuthThrottle,
+    Group,
+    SiteAdmin,
+    User,
+    UserGroup,
+)
 from mirrormanager.db.models.content import (
     Arch,
     Category,
@@ -39,6 +47,7 @@ __all__ = [
     "ApiToken",
     "Arch",
     "AuditLog",
+    "AuthThrottle",
     "Category",
     "CategoryDirectory",
     "CountryContinentRedirect",

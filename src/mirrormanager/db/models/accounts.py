@@ -78,3 +78,20 @@ class AuditLog(IdMixin, Base):
     object_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     summary: Mapped[str | None] = mapped_column(Text)
+
+
+class AuthThrottle(IdMixin, Base):
+    """Failed authentications of one account, site or client address, and its lock.
+
+    Kept in the database (not in a process) so every web worker and check-in server
+    process sees the same counters; see `mirrormanager.db.throttle`.
+    """
+
+    __tablename__ = "auth_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    scope: Mapped[str] = mapped_column(String(20))  # login-user, login-addr, checkin-site, …
+    key: Mapped[str] = mapped_column(String(255))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    locked_until: Mapped[dt.datetime | None]

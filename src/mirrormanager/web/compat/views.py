@@ -11,10 +11,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from mirrormanager.checkin.handler import CheckinHandler
 from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.db.models import Host
+from mirrormanager.db.throttle import ThrottlePolicy
 from mirrormanager.settings import Settings
 from mirrormanager.web.compat import queries
 from mirrormanager.web.compat.rsync_filter import rsync_filter
-from mirrormanager.web.helpers import app_settings
+from mirrormanager.web.helpers import app_settings, request_client
 from mirrormanager.web.permissions import db, get_or_404, is_admin, may_manage_site
 
 bp = Blueprint("compat", __name__)
@@ -35,8 +36,10 @@ def _setup(state: Any) -> None:
     app.extensions[HANDLER_KEY] = CheckinHandler(
         app.extensions["mm_session_factory"],
         max_bytes=settings.checkin_max_bytes,
+        max_document_bytes=settings.checkin_max_document_bytes,
         max_directories=settings.checkin_max_directories,
         min_interval=settings.checkin_min_interval,
+        throttle=ThrottlePolicy.from_settings(settings),
     )
 
 
@@ -114,8 +117,10 @@ def xmlrpc() -> Response:
     body = _checkin_body(handler)
     if body is None:
         return _text(handler.too_large(), 413)
-    answer = handler.xmlrpc(body)
-    return Response(answer.body, status=answer.status, mimetype=answer.media_type)
+    answer = handler.xmlrpc(body, request_client())
+    return Response(
+        answer.body, status=answer.status, mimetype=answer.media_type, headers=answer.headers
+    )
 
 
 @bp.post("/api/checkin")
@@ -123,8 +128,10 @@ def json_checkin() -> Response:
     """The same check-in as plain JSON, as `serve-checkin` offers it."""
     handler: CheckinHandler = current_app.extensions[HANDLER_KEY]
     body = _checkin_body(handler)
-    answer = handler.json_too_large() if body is None else handler.json(body)
-    return Response(answer.body, status=answer.status, mimetype=answer.media_type)
+    answer = handler.json_too_large() if body is None else handler.json(body, request_client())
+    return Response(
+        answer.body, status=answer.status, mimetype=answer.media_type, headers=answer.headers
+    )
 
 
 # --- redirects to our pages -------------------------------------------------------------

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from mirrormanager.core.host_state import HostState
+from mirrormanager.db import throttle
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import (
     ApiToken,
@@ -25,6 +26,7 @@ from mirrormanager.db.models import (
 from mirrormanager.web import audit, host_health
 from mirrormanager.web.api_schema import openapi_document
 from mirrormanager.web.forms import HostForm
+from mirrormanager.web.helpers import app_settings, request_client
 from mirrormanager.web.permissions import (
     current_user,
     db,
@@ -68,8 +70,16 @@ def token_user() -> None:
     scheme, _, token = header.partition(" ")
     if not token or scheme.lower() != "bearer":
         return
+    keys = [("token-addr", request_client())]
+    wait = throttle.retry_after(db(), keys)
+    if wait:
+        abort(_throttled(wait))
     row = db().scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token.strip())))
     if row is None or row.revoked_at is not None:
+        # Per address only: an unknown token names no account.
+        policy = throttle.ThrottlePolicy.from_settings(app_settings())
+        throttle.record_failure(db(), keys, policy)
+        db().commit()
         abort(401, "The token is unknown or revoked.")
     user = db().get(User, row.user_id)
     if user is None or not user.active:
@@ -80,6 +90,14 @@ def token_user() -> None:
         row.last_used = now  # at most one write a minute per token
         db().commit()
     g.user = user
+
+
+def _throttled(wait: int) -> Response:
+    response = _error(
+        429, "Too Many Requests", detail=f"Too many bad tokens; try again in {wait} s."
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

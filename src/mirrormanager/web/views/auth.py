@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,13 +20,14 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from mirrormanager.db import throttle
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import User
 from mirrormanager.errors import InputError
 from mirrormanager.notify.mail import send_mail
 from mirrormanager.web import accounts, audit, oidc
 from mirrormanager.web.forms import LoginForm, ResetForm, ResetRequestForm, SignupForm, text
-from mirrormanager.web.helpers import app_settings
+from mirrormanager.web.helpers import app_settings, request_client
 from mirrormanager.web.permissions import db
 from mirrormanager.web.security import (
     EmailTokens,
@@ -45,7 +47,8 @@ def tokens() -> EmailTokens:
 
 
 def _safe_next(target: str | None) -> str:
-    if target:
+    # A control character (CR/LF would split the Location header) means "no next".
+    if target and not any(unicodedata.category(c) == "Cc" for c in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
@@ -73,13 +76,26 @@ def login() -> Any:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        keys = [("login-user", text(form.username)), ("login-addr", request_client())]
+        # Refused before any argon2 hash: guessing must not cost the server CPU.
+        wait = throttle.retry_after(db(), keys)
+        if wait:
+            flash(f"Too many failed logins; try again in {wait} s.", "error")
+            page = render_template("auth/login.html", f=form)
+            return page, 429, {"Retry-After": str(wait)}
         user = accounts.find_user(db(), text(form.username))
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, text(form.password))
         if user is None or not ok or not user.active:
+            policy = throttle.ThrottlePolicy.from_settings(app_settings())
+            throttle.record_failure(db(), keys, policy)
+            db().commit()
             flash("Wrong user name or password.", "error")
         elif user.email and not user.email_confirmed and app_settings().web_signup:
             flash("Please confirm your e-mail address first; we sent you a link.", "warning")
         else:
+            # Only the account is reset: resetting the address would let anyone with one
+            # valid account keep guessing others' passwords from it.
+            throttle.clear(db(), keys[:1])
             log_in(user)
             db().commit()
             flash(f"Welcome, {user.display_name or user.username}.", "success")

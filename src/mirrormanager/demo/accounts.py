@@ -1,7 +1,8 @@
 """Demo accounts for `mirrormanager demo`: an admin and the admin of one demo site.
 
-Passwords are random per demo database and printed by the demo command; calling this
-again keeps existing accounts (and returns no password for them).
+Passwords are random: :func:`create_demo_accounts` keeps existing accounts (and returns no
+password for them); :func:`demo_logins` gives existing ones a new password on every run, so
+the demo can always print working logins.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ DEMO_DOMAIN = "demo.example"
 class DemoAccount:
     username: str
     password: str | None  # None: the account existed already
+    role: str
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
     role: str
 
 
@@ -60,3 +68,18 @@ def create_demo_accounts(session: Session, admin_group: str) -> list[DemoAccount
         result.append(DemoAccount(username, password, described))
     session.flush()
     return result
+
+
+def demo_logins(session: Session, admin_group: str) -> list[DemoLogin]:
+    """The demo accounts with their passwords; passwords are new on every run. Commits."""
+    logins = []
+    for account in create_demo_accounts(session, admin_group):
+        password = account.password
+        if password is None:
+            password = secrets.token_urlsafe(9)
+            user = accounts.find_user(session, account.username)
+            assert user is not None
+            accounts.set_password(user, password)
+        logins.append(DemoLogin(account.username, password, account.role))
+    session.commit()
+    return logins

@@ -2,7 +2,7 @@
 
 :func:`populate_fedora_scale` fills an empty database (COPY on PostgreSQL) to the size of
 Fedora's: about 1,000 hosts, 60,000 directories and tens of millions of host-directory
-rows. Kept apart from :mod:`mirrormanager.demo_network` because only benchmarks need it.
+rows. Kept apart from :mod:`mirrormanager.demo.network` because only benchmarks need it.
 """
 
 from __future__ import annotations

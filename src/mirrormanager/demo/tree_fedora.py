@@ -1,7 +1,8 @@
 """The Fedora-scale part of the demo tree: over 100,000 directories and 1,000,000 files.
 
-Kept apart from :mod:`mirrormanager.demo_tree` because only benchmarks need it; it reuses
-that module's writer so the small tree and the bulk agree on layout and repodata.
+Kept apart from :mod:`mirrormanager.demo.tree` because only benchmarks need it; both write
+through :mod:`mirrormanager.demo.writer`, so the small tree and the bulk agree on layout and
+repodata.
 """
 
 from __future__ import annotations
@@ -9,19 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mirrormanager.demo_tree import (
-    _ARCHIVE,
-    _EMPTY_SHA256,
-    _EPEL,
-    _FEDORA,
-    _PRIMARY_ARCHES,
-    _SECONDARY,
-    _SECONDARY_ARCHES,
+from mirrormanager.demo.writer import (
+    ARCHIVE,
+    EMPTY_SHA256,
+    EPEL,
     EPOCH,
+    FEDORA,
+    PRIMARY_ARCHES,
+    SECONDARY,
+    SECONDARY_ARCHES,
+    Package,
     ProgressCallback,
-    _Package,
-    _parse_filename,
-    _Writer,
+    Writer,
+    parse_filename,
 )
 
 # --- the fedora scale --------------------------------------------------------------------------
@@ -131,22 +132,22 @@ def _bulk_plan(shape: Shape) -> tuple[list[_BulkRepo], list[_BulkDir]]:
     for number in shape.archive:
         primary = ["x86_64"] + ["i386"] * (number <= 30) + ["armhfp"] * (20 <= number <= 36)
         primary += ["aarch64"] * (number >= 27)
-        release(f"{_ARCHIVE}/fedora/linux", number, primary, editions=number >= 21)
+        release(f"{ARCHIVE}/fedora/linux", number, primary, editions=number >= 21)
         secondary = ["ppc64"] * (number <= 28) + ["ppc64le"] * (number >= 21)
         if number >= 20:
-            release(f"{_ARCHIVE}/fedora-secondary", number, [*secondary, "s390x"], editions=False)
+            release(f"{ARCHIVE}/fedora-secondary", number, [*secondary, "s390x"], editions=False)
     for version in shape.current:
-        release(_FEDORA, int(version), _PRIMARY_ARCHES, editions=True)
-        release(_SECONDARY, int(version), _SECONDARY_ARCHES, editions=False)
+        release(FEDORA, int(version), PRIMARY_ARCHES, editions=True)
+        release(SECONDARY, int(version), SECONDARY_ARCHES, editions=False)
     for version in ("40", "41"):  # their repositories are in the small tree, not their images
-        images(f"{_FEDORA}/releases/{version}", f"{version}-1.4", _PRIMARY_ARCHES)
+        images(f"{FEDORA}/releases/{version}", f"{version}-1.4", PRIMARY_ARCHES)
 
     for epel in ("8", "testing/8", "10.0"):
         dist = "el" + epel.rpartition("/")[2].replace(".", "_")
-        everything(f"{_EPEL}/{epel}/Everything", _ALL_ARCHES, dist, size // 4)
+        everything(f"{EPEL}/{epel}/Everything", _ALL_ARCHES, dist, size // 4)
     for epel in ("4", "5", "6"):  # the pre-Everything layout, like the small tree's epel/7
         arches = ("i386", "x86_64", "ppc64")
-        everything(f"{_ARCHIVE}/epel/{epel}", arches, f"el{epel}", size // 4, source="SRPMS")
+        everything(f"{ARCHIVE}/epel/{epel}", arches, f"el{epel}", size // 4, source="SRPMS")
 
     for number in shape.stage:
         for compose in shape.composes:
@@ -158,10 +159,10 @@ def _bulk_plan(shape: Shape) -> tuple[list[_BulkRepo], list[_BulkDir]]:
     return repos, dirs
 
 
-def _bulk_packages(repo: _BulkRepo, listed: int) -> tuple[dict[str, list[str]], list[_Package]]:
+def _bulk_packages(repo: _BulkRepo, listed: int) -> tuple[dict[str, list[str]], list[Package]]:
     """File names per ``Packages/<letter>`` directory, and the first few as packages."""
     by_letter: dict[str, list[str]] = {}
-    sample: list[_Package] = []
+    sample: list[Package] = []
     release = f"1.{repo.dist}"
     suffix = "-debuginfo" if repo.debug else ""
     arch_tail = f"-1.0-{release}.{repo.arch}.rpm"
@@ -173,11 +174,11 @@ def _bulk_packages(repo: _BulkRepo, listed: int) -> tuple[dict[str, list[str]], 
         tail = noarch_tail if index % 3 == 0 else arch_tail
         by_letter.setdefault(letter, []).append(name + tail)
         if index < listed:
-            sample.append(_parse_filename(name + tail))
+            sample.append(parse_filename(name + tail))
     return by_letter, sample
 
 
-def write_bulk(writer: _Writer, shape: Shape, progress: ProgressCallback | None) -> None:
+def write_bulk(writer: Writer, shape: Shape, progress: ProgressCallback | None) -> None:
     repos, dirs = _bulk_plan(shape)
     done = len(writer.files)
     total = done + sum(repo.count + 4 for repo in repos) + sum(len(names) for _, names in dirs)
@@ -186,7 +187,7 @@ def write_bulk(writer: _Writer, shape: Shape, progress: ProgressCallback | None)
         by_letter, sample = _bulk_packages(repo, shape.listed)
         for letter, names in by_letter.items():
             done += writer.touch(f"{repo.path}/Packages/{letter}", names)
-        writer.repodata(repo.path, [(package, _EMPTY_SHA256, 0) for package in sample], EPOCH)
+        writer.repodata(repo.path, [(package, EMPTY_SHA256, 0) for package in sample], EPOCH)
         done += 4
         if progress is not None and done - reported >= 10_000:
             progress(done, total)

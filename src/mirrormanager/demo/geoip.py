@@ -1,10 +1,20 @@
-"""Write small, real MaxMind country databases for tests and the demo (needs mmdb-writer)."""
+"""Write small, real MaxMind country databases for the demo and tests (needs mmdb-writer)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+# The demo's country database: documentation and shared address space by country.
+DEMO_GEOIP = {
+    "127.0.0.0/8": "DE",  # this machine: curl from the demo's own host looks German
+    "192.0.2.0/24": "DE",
+    "198.51.100.0/24": "DE",
+    "203.0.113.0/24": "JP",
+    "2001:db8:1::/48": "US",
+    "100.64.0.0/10": "BR",
+}
 
 
 def write_country_mmdb(path: str | Path, networks: Mapping[str, str]) -> Path:

@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 from defusedxml import ElementTree
 
-from mirrormanager import demo_tree, demo_tree_fedora
-from mirrormanager.demo_tree import EPOCH, add_release, build_demo_tree, publish_update
+from mirrormanager.demo import tree as demo_tree
+from mirrormanager.demo import tree_fedora as demo_tree_fedora
+from mirrormanager.demo.tree import build_demo_tree
+from mirrormanager.demo.writer import EPOCH
 from mirrormanager.formats.repomd import parse_repomd
+from tests.demo_changes import add_release, publish_update
 
 EXPECTED_REPOSITORIES = [
     "pub/archive/epel/7/x86_64",

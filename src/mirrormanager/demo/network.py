@@ -7,7 +7,7 @@ is ``{mirror_base_url}/{slug}/{category topdir}`` (the first host, ``de``, has n
 one local HTTP server that serves the master tree at ``/`` and under every slug plays all the
 mirrors; the rsync URLs are illustrative.
 
-:func:`mirrormanager.demo_network_fedora.populate_fedora_scale` fills an empty database
+:func:`mirrormanager.demo.network_fedora.populate_fedora_scale` fills an empty database
 to the size of Fedora's for benchmarks.
 """
 

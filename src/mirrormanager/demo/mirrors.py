@@ -1,6 +1,6 @@
 """One local HTTP server that plays every mirror of the demo network.
 
-The demo network (:mod:`mirrormanager.demo_network`) gives host ``de`` the URL
+The demo network (:mod:`mirrormanager.demo.network`) gives host ``de`` the URL
 ``{base}/{topdir}`` and every other host ``{base}/{slug}/{topdir}``. This server maps both
 onto a copy of the master tree, so `curl` and `dnf` can follow the metalinks the demo
 serves. Tests hand it a separate tree for the unslugged mirror to play a stale mirror.
@@ -14,7 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from mirrormanager.demo_network import DEMO_MIRRORS
+from mirrormanager.demo.network import DEMO_MIRRORS
 
 SLUGS = frozenset(m.slug for m in DEMO_MIRRORS if m.slug != "de")
 
