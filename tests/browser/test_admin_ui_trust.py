@@ -224,7 +224,8 @@ def test_no_sideways_scroll_at_390_px(served: Served, browser: Any, shots: Path)
     for name, url in pages.items():
         alice.goto(url)
         widths[name] = page_width(alice)
-    assert all(w <= NARROW for w in widths.values()), widths
+    too_wide = {name: w for name, w in widths.items() if w > NARROW}
+    assert not too_wide, too_wide
     alice.goto(pages["public-mirrors"])
     assert HOST in alice.inner_text("main")
     alice.goto(pages["host"])
