@@ -12,6 +12,11 @@ one line that tells an operator what broke and where, map it to an exit code, an
     ├── FormatError        a file or payload does not parse (repomd, snapshot, …) (exit 5)
     ├── ScanError          the master tree cannot be scanned                (exit 6)
     ├── InputError         a command's arguments name nothing real          (exit 7)
+    │   └── ManageError    a change to sites/hosts/… refused (manage/)      (exit 7)
+    │       ├── NotFound   no such object, or not the caller's   (HTTP 404)
+    │       ├── Forbidden  the caller sees it but may not do this (HTTP 403)
+    │       └── Invalid    a field's value is wrong               (HTTP 422)
+    │           └── Conflict  the value clashes with a row     (HTTP 409)
     ├── NothingToDoError   a maintenance command found nothing to change    (exit 8)
     ├── TransferError      a snapshot could not be pushed or fetched        (exit 1)
     └── NotAvailableError  an optional part is not installed (e.g. matplotlib) (exit 9)
@@ -85,6 +90,48 @@ class InputError(MirrorManagerError):
     """A command's arguments are wrong: an unknown category or version, a bad regex."""
 
     exit_code = 7
+
+
+class ManageError(InputError):
+    """A change through the service layer (`mirrormanager.manage`) was refused.
+
+    `field` names the input at fault (a form field, an API key, a CLI option) when there is
+    one; `status` is the HTTP answer the web UI and the API give.
+    """
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.field = field
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{self.field}: {text}" if self.field else text
+
+
+class NotFound(ManageError):
+    """No such object, or one the caller may not see (so ids of other sites reveal nothing)."""
+
+    status = 404
+
+
+class Forbidden(ManageError):
+    """The caller sees the object but the change needs an admin (or another user)."""
+
+    status = 403
+
+
+class Invalid(ManageError):
+    """A value is wrong; the message says what is expected."""
+
+    status = 422
+
+
+class Conflict(Invalid):
+    """The value clashes with an existing row (a name or URL taken, a last admin)."""
+
+    status = 409
 
 
 class NothingToDoError(MirrorManagerError):

@@ -37,7 +37,7 @@ from mirrormanager.db.models import (
     HostCategoryUrl,
     Site,
 )
-from mirrormanager.demo_tree import build_demo_tree
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.formats.snapshot_codec import encode
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import load_settings

@@ -20,11 +20,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from mirrormanager.core.targets import resolve_repo
-from mirrormanager.demo_tree import build_demo_tree, publish_update
+from mirrormanager.demo.tree import build_demo_tree
 from mirrormanager.formats import snapshot_codec
 from mirrormanager.scanner.service import scan
 from mirrormanager.settings import load_settings
 from mirrormanager.snapshot.build import build_snapshot
+from tests.demo_changes import publish_update
 from tests.integration import mirror_servers as servers
 from tests.integration.test_crawler_real_servers import add_host, run
 

@@ -12,6 +12,7 @@ from mirrormanager.cli.crawl import crawl_command, propagation_command
 from mirrormanager.cli.db import db
 from mirrormanager.cli.demo import demo_command
 from mirrormanager.cli.explain import explain_command
+from mirrormanager.cli.hosts import host, netblock, url
 from mirrormanager.cli.import_mm2 import import_mm2_command
 from mirrormanager.cli.maintenance import (
     emergency_expire_repo_command,
@@ -22,8 +23,10 @@ from mirrormanager.cli.map import map_command
 from mirrormanager.cli.netdata import netblocks
 from mirrormanager.cli.reports import report
 from mirrormanager.cli.serve_mirrorlist import serve_mirrorlist
+from mirrormanager.cli.sites import site
 from mirrormanager.cli.snapshot import snapshot
 from mirrormanager.cli.stats import stats
+from mirrormanager.cli.tokens import token
 from mirrormanager.cli.umdl import umdl
 from mirrormanager.cli.users import user
 from mirrormanager.cli.web import serve_web
@@ -59,6 +62,11 @@ for command in (
     move_devel_to_release_command,
     move_to_archive_command,
     emergency_expire_repo_command,
+    site,
+    host,
+    url,
+    netblock,
+    token,
 ):
     cli.add_command(command)
 

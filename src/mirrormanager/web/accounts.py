@@ -9,13 +9,11 @@ from sqlalchemy.orm import Session
 
 from mirrormanager.db.models import Group, User, UserGroup
 from mirrormanager.errors import InputError
+from mirrormanager.manage.users import find_user as find_user
+from mirrormanager.manage.users import group_names as group_names
 from mirrormanager.web.security import hash_password, password_problem
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$"
-
-
-def find_user(db: Session, username: str) -> User | None:
-    return db.scalar(select(User).where(User.username == username))
 
 
 def require_user(db: Session, username: str) -> User:
@@ -72,15 +70,6 @@ def ensure_group(db: Session, name: str) -> Group:
         db.add(group)
         db.flush()
     return group
-
-
-def group_names(db: Session, user: User) -> set[str]:
-    rows = db.scalars(
-        select(Group.name)
-        .join(UserGroup, UserGroup.group_id == Group.id)
-        .where(UserGroup.user_id == user.id)
-    )
-    return set(rows)
 
 
 def grant(db: Session, user: User, group_name: str) -> bool:

@@ -33,9 +33,14 @@ _CHECK: dict[str, Any] = {
 }
 
 
-def check_paths(
-    host_id: dict[str, Any], secured: list[dict[str, list[str]]], errors: Any, json: Any
-) -> dict[str, Any]:
+def check_paths(errors: Any, json: Any) -> dict[str, Any]:
+    host_id = {
+        "name": "host_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+    }
+    secured: list[dict[str, list[str]]] = [{"token": []}]
     return {
         "/hosts/{host_id}/check": {
             "post": {

@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from mirrormanager.db.models import User
 from mirrormanager.db.session import make_engine, make_session_factory
+from mirrormanager.errors import ManageError
 from mirrormanager.formats.json_bounded import JSONTooDeep, loads_bounded
 from mirrormanager.logging import get_logger
 from mirrormanager.settings import Settings, load_settings
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_users,
         api,
         api_checks,
+        api_manage,
         auth,
         host_checks,
         host_items,
@@ -122,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
         host_offered,
     ):
         app.register_blueprint(module.bp)
-    del api_checks  # imported for its routes on api.bp
+    del api_checks, api_manage  # imported for their routes on api.bp
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     from mirrormanager.web.compat import views as compat
@@ -203,6 +205,15 @@ def _register_errors(app: Flask) -> None:
             return {"error": "Conflict", "detail": message}, 409
         return render_template("error.html", code=409, message=message), 409
 
+    @app.errorhandler(ManageError)
+    def refused(exc: ManageError) -> Any:
+        # The service layer's typed refusals: 404 / 403 / 422 / 409, the field named. The
+        # services refuse before they change anything, and the request's session closes
+        # without a commit.
+        if request.blueprint == "api" or request.path.startswith("/api/"):
+            return api_error_body(exc), exc.status
+        return render_template("error.html", code=exc.status, message=str(exc)), exc.status
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         if exc.code is None or exc.code < 400:
@@ -214,6 +225,15 @@ def _register_errors(app: Flask) -> None:
             return body, exc.code, headers
         html = render_template("error.html", code=exc.code, message=exc.description)
         return html, exc.code, headers
+
+
+def api_error_body(exc: ManageError) -> dict[str, Any]:
+    """The JSON of a refusal: `error` (the message), its `kind`, and the field at fault."""
+    body: dict[str, Any] = {"error": str(exc), "kind": type(exc).__name__}
+    if exc.field:
+        body["field"] = exc.field
+        body["fields"] = {exc.field: [exc.message]}
+    return body
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -28,7 +28,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from mirrormanager.web import validation
+from mirrormanager.manage import validation
+from mirrormanager.manage.fields import HOST_FIELDS
 from mirrormanager.web.accounts import USERNAME_PATTERN
 from mirrormanager.web.security import MIN_PASSWORD_LENGTH
 
@@ -47,6 +48,12 @@ def check(problem: Any) -> Any:
             raise ValidationError(message)
 
     return validator
+
+
+def bounds(name: str) -> NumberRange:
+    """The service layer's range of a host field (`manage.fields`), as a form validator."""
+    spec = HOST_FIELDS[name]
+    return NumberRange(spec.low, spec.high)
 
 
 def web_url_problem(value: str) -> str | None:
@@ -109,6 +116,9 @@ class ProfileForm(BaseForm):
 
 class ApiTokenForm(BaseForm):
     name = StringField("Token name", [DataRequired(), Length(max=100)])
+    expires_days = IntegerField(
+        "Expires after (days; empty: until revoked)", [Optional(), NumberRange(1, 3650)]
+    )
 
 
 # --- sites and hosts ----------------------------------------------------------------------
@@ -188,7 +198,7 @@ class HostForm(BaseForm):
     )
     bandwidth_int = IntegerField(
         "Bandwidth (Mbit/s)",
-        [InputRequired(), NumberRange(1, 10_000_000)],
+        [InputRequired(), bounds("bandwidth_int")],
         default=100,
         description=(
             "Outgoing bandwidth for mirror clients. Hosts with more are offered more often; "
@@ -197,7 +207,7 @@ class HostForm(BaseForm):
     )
     max_connections = IntegerField(
         "Max connections per client (and crawler)",
-        [InputRequired(), NumberRange(1, 1000)],
+        [InputRequired(), bounds("max_connections")],
         default=1,
         description=(
             "How many parallel downloads a metalink client (dnf) may open to this host, "
@@ -230,12 +240,12 @@ class HostForm(BaseForm):
     )
     latitude = FloatField(
         "Latitude",
-        [Optional(), NumberRange(-90, 90)],
+        [Optional(), bounds("latitude")],
         description="Where the host is (-90 to 90); nearer clients get it first. Public map.",
     )
     longitude = FloatField(
         "Longitude",
-        [Optional(), NumberRange(-180, 180)],
+        [Optional(), bounds("longitude")],
         description="-180 to 180; empty: the country's centre is used.",
     )
     robot_email = StringField(

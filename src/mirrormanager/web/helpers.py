@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mirrormanager.core.clientaddr import client_address
+from mirrormanager.errors import ManageError, NotFound
 from mirrormanager.settings import Settings
 
 T = TypeVar("T")
@@ -102,3 +103,16 @@ def confirm_page(
         cancel_url=cancel_url,
         also=also,
     )
+
+
+def refused_on_form(form: Any, exc: ManageError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service-layer refusal next to the form field it names.
+
+    A refusal naming no field of this form (NotFound, an admin-only field the form does not
+    show) is re-raised: the app's handler answers it with 404/403.
+    """
+    name = (aliases or {}).get(exc.field or "", exc.field)
+    if isinstance(exc, NotFound) or name is None or name not in form:
+        raise exc
+    field = form[name]
+    field.errors = [*field.errors, exc.message]

@@ -1,4 +1,5 @@
-"""Who may see and change what: the one place the web UI and the API ask.
+"""Who may see and change what, for the web UI and the API: the request's side of
+`manage.access` (the one matrix the CLI uses too).
 
 Rules (the SOP's): a site admin (a SiteAdmin row) sees and changes only that site, its
 hosts and everything below them; members of `settings.admin_group` see and change
@@ -14,17 +15,12 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import abort, g, redirect, request, url_for
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from mirrormanager.db.models import (
-    Host,
-    HostCategory,
-    HostCategoryUrl,
-    Site,
-    SiteAdmin,
-    User,
-)
+from mirrormanager.db.models import Host, HostCategory, HostCategoryUrl, Site, User
+from mirrormanager.manage import access
+from mirrormanager.manage.actor import Actor, Via
 from mirrormanager.web.accounts import group_names
 from mirrormanager.web.helpers import app_settings
 
@@ -84,30 +80,35 @@ def require_admin() -> None:
         abort(403)
 
 
-def managed_site_ids(user: User) -> set[int]:
-    return set(db().scalars(select(SiteAdmin.site_id).where(SiteAdmin.user_id == user.id)))
+def actor() -> Actor:
+    """The caller as the service layer sees it (`manage.actor`), built once per request."""
+    cached = g.get("_actor")
+    if cached is not None:
+        return cast(Actor, cached)
+    user = current_user()
+    settings = app_settings()
+    via: Via = "api" if request.blueprint == "api" else "web"
+    found = Actor(
+        user,
+        is_admin(user) if user is not None else False,
+        via,
+        settings.web_netblock_max_prefix_v4,
+        settings.web_netblock_max_prefix_v6,
+    )
+    g._actor = found
+    return found
 
 
 def may_manage_site(site_id: int) -> bool:
-    user = current_user()
-    if user is None or not user.active:
-        return False
-    if is_admin(user):
-        return True
-    return site_id in managed_site_ids(user)
+    return access.may_manage_site(db(), actor(), site_id)
 
 
 def visible_sites() -> Select[Site]:
     """Sites the caller manages (all of them for an admin)."""
-    stmt = select(Site)
-    if is_admin():
-        return stmt
-    user = current_user()
-    uid = user.id if user else -1
-    return stmt.join(SiteAdmin, SiteAdmin.site_id == Site.id).where(SiteAdmin.user_id == uid)
+    return access.visible_sites(actor())
 
 
-MAX_ID = 2**31 - 1  # ids beyond an INTEGER column cannot exist (and would overflow a driver)
+MAX_ID = access.MAX_ID
 
 
 def get_or_404(model: type[T], object_id: int) -> T:
@@ -120,41 +121,23 @@ def get_or_404(model: type[T], object_id: int) -> T:
     return obj
 
 
+# The loaders below raise NotFound (→ 404) through the app's ManageError handler.
 def site_for(site_id: int) -> Site:
-    site = get_or_404(Site, site_id)
-    if not may_manage_site(site.id):
-        abort(404)
-    return site
+    return access.site(db(), actor(), site_id)
 
 
 def host_for(host_id: int) -> Host:
-    host = get_or_404(Host, host_id)
-    if not may_manage_site(host.site_id):
-        abort(404)
-    return host
+    return access.host(db(), actor(), host_id)
 
 
 def host_category_for(host_category_id: int) -> HostCategory:
-    hc = get_or_404(HostCategory, host_category_id)
-    host_for(hc.host_id)
-    return hc
+    return access.host_category(db(), actor(), host_category_id)
 
 
 def host_url_for(url_id: int) -> HostCategoryUrl:
-    url = get_or_404(HostCategoryUrl, url_id)
-    host_category_for(url.host_category_id)
-    return url
+    return access.host_url(db(), actor(), url_id)
 
 
 def host_item_for(model: type[T], item_id: int, host_id: int | None = None) -> T:
-    """A row with a `host_id` (netblock, peer ASN, country, ACL IP, location link).
-
-    When `host_id` comes from the URL too, the row must belong to that host: a form that
-    pairs my host with someone else's netblock id gets 404.
-    """
-    item = get_or_404(model, item_id)
-    owner = cast(int, getattr(item, "host_id"))  # noqa: B009 - model is generic
-    if host_id is not None and owner != host_id:
-        abort(404)
-    host_for(owner)
-    return item
+    """A row with a `host_id` (netblock, peer ASN, country, ACL IP, location link)."""
+    return access.host_item(db(), actor(), model, item_id, host_id)

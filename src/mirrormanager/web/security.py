@@ -10,14 +10,14 @@ nothing).
 from __future__ import annotations
 
 import hashlib
-import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from mirrormanager.manage.tokens import API_TOKEN_PREFIX, hash_api_token, new_api_token
+
 _HASHER = PasswordHasher()
-API_TOKEN_PREFIX = "mmt_"  # noqa: S105 - a visible marker, not a secret
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -69,11 +69,4 @@ class EmailTokens:
         return data if isinstance(data, dict) else None
 
 
-def new_api_token() -> tuple[str, str]:
-    """(token to show once, hash to store)."""
-    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    return token, hash_api_token(token)
-
-
-def hash_api_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+__all__ = ["API_TOKEN_PREFIX", "hash_api_token", "new_api_token"]

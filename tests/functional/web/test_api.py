@@ -147,11 +147,11 @@ def test_integrity_race_answers_409(
     web_app: Flask, web_world: World, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A duplicate that slips past the checks (a concurrent insert) is a 409, not a 500."""
-    from mirrormanager.web.views import api as api_views
+    from mirrormanager.manage import carried
 
     token = _token(db_session, web_world.alice)
-    monkeypatch.setattr(api_views, "mirror_url_problem", lambda url, topdir: None)
-    monkeypatch.setattr(api_views, "select", _no_duplicate_select(api_views.select))
+    monkeypatch.setattr(carried, "url_problem", lambda cat, url: None)
+    monkeypatch.setattr(carried, "select", _no_duplicate_select(carried.select))
     r = web_app.test_client().post(
         f"/api/v1/hosts/{web_world.host_a.id}/urls",
         headers=_auth(token),

@@ -3,6 +3,7 @@ answers that the document describes, and never a server error."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -47,3 +48,29 @@ def test_api_follows_its_openapi_document(case: Any, web_app: Flask, api_token: 
         app=web_app,
         excluded_checks=[schemathesis.checks.positive_data_acceptance],
     )
+
+
+def test_every_api_route_is_in_the_document(web_app: Flask) -> None:
+    """So schemathesis (which follows the document) reaches every operation."""
+    documented = {
+        (method.upper(), path)
+        for path, operations in openapi_document()["paths"].items()
+        for method in operations
+    }
+    served = set()
+    for rule in web_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi":
+            continue
+        path = rule.rule.removeprefix("/api/v1")
+        path = re.sub(r"<int:(\w+)>", r"{\1}", path)
+        path = re.sub(r"<(\w+)>", r"{\1}", path)
+        kinds = re.search(r"<any\(([^)]*)\):\w+>", path)
+        paths = (
+            [path.replace(kinds.group(0), k.strip("'")) for k in kinds.group(1).split(",")]
+            if kinds
+            else [path]
+        )
+        for method in rule.methods or ():
+            if method not in ("HEAD", "OPTIONS"):
+                served |= {(method, p) for p in paths}
+    assert served == documented

@@ -38,7 +38,7 @@ from mirrormanager.formats.repomd import RepomdData, build_repomd, parse_repomd
 from mirrormanager.formats.snapshot_codec import decode, encode
 from mirrormanager.formats.timelist import EntryError, TimelistReader, parse_entry
 from mirrormanager.stats.logparse import count_block, parse_stream
-from tests.unit.snapshot.sample import tiny_snapshot
+from tests.data.snapshots import tiny_snapshot
 
 # MM_FUZZ_EXAMPLES=20000 for a deeper run than the suite's quick one.
 FAST = settings(max_examples=int(os.environ.get("MM_FUZZ_EXAMPLES", "200")), deadline=None)

@@ -63,6 +63,7 @@ class ApiToken(IdMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]  # None: until revoked
 
 
 class AuditLog(IdMixin, Base):

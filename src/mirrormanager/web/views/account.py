@@ -8,13 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import ApiToken, User
+from mirrormanager.manage import tokens
 from mirrormanager.web import audit
 from mirrormanager.web.accounts import group_names, set_password
 from mirrormanager.web.forms import ApiTokenForm, PasswordChangeForm, ProfileForm, add_error, text
-from mirrormanager.web.permissions import current_user, db, get_or_404, login_required
-from mirrormanager.web.security import new_api_token, verify_password
+from mirrormanager.web.permissions import actor, current_user, db, login_required
+from mirrormanager.web.security import verify_password
 from mirrormanager.web.views.auth import log_in
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -81,13 +81,11 @@ def create_token() -> Any:
     user = _me()
     form = ApiTokenForm(prefix="token")
     if not form.validate_on_submit():
-        flash("Give the token a name.", "error")
+        flash("Give the token a name (and, to make it expire, 1 to 3650 days).", "error")
         return redirect(url_for("account.profile"))
-    token, token_hash = new_api_token()
-    row = ApiToken(user_id=user.id, name=form.name.data, token_hash=token_hash)
-    db().add(row)
-    db().flush()
-    audit.record(db(), user, "create", row, f"API token {row.name!r} created")
+    token, row = tokens.create_token(
+        db(), actor(), user, text(form.name), expires_days=form.expires_days.data
+    )
     db().commit()
     return render_template("account/token_created.html", token=token, row=row)
 
@@ -95,10 +93,9 @@ def create_token() -> Any:
 @bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_token(token_id: int) -> Any:
-    user = _me()
-    row = get_or_404(ApiToken, token_id)
-    if row.user_id != user.id:
-        abort(404)
+    row = tokens.token(db(), actor(), token_id)
+    if row.user_id != _me().id:
+        abort(404)  # admins revoke other users' tokens from the CLI, not from this page
     if request.method == "GET":
         return render_template(
             "confirm.html",
@@ -107,9 +104,7 @@ def revoke_token(token_id: int) -> Any:
             action_label="Revoke",
             cancel_url=url_for("account.profile"),
         )
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        audit.record(db(), user, "revoke", row, f"API token {row.name!r} revoked")
+    if tokens.revoke_token(db(), actor(), row):
         db().commit()
     flash("Token revoked.", "success")
     return _back()

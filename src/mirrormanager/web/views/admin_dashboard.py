@@ -8,10 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, select
 
 from mirrormanager.db.models import AuditLog, Host, HostCategoryDir, JobRun, Site
-from mirrormanager.web import audit, host_health
-from mirrormanager.web.forms import AdminSwitchForm, add_error
-from mirrormanager.web.helpers import paginate
-from mirrormanager.web.permissions import admin_required, current_user, db, host_for
+from mirrormanager.errors import ManageError
+from mirrormanager.manage.hosts import set_host_enabled
+from mirrormanager.web import host_health
+from mirrormanager.web.forms import AdminSwitchForm
+from mirrormanager.web.helpers import paginate, refused_on_form
+from mirrormanager.web.permissions import actor, admin_required, db, host_for
 from mirrormanager.web.views.admin_crud import REGISTRY
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -102,25 +104,11 @@ def switch_host(host_id: int) -> Any:
             abort(400, "action must be enable or disable")
         enable = action == "enable"
         reason = (form.reason.data or "").strip()
-        if not enable and not reason:
-            add_error(form.reason, "Say why the host is disabled; its admins see it.")
+        try:
+            set_host_enabled(db(), actor(), host, enable, reason)
+        except ManageError as exc:
+            refused_on_form(form, exc)
         else:
-            values: dict[str, Any] = {
-                "admin_active": enable,
-                "disable_reason": None if enable else reason,
-            }
-            if enable:
-                values.update(disabled_by_crawler=False, crawl_failures=0)
-            changed = audit.changes(host, values)
-            audit.record(
-                db(),
-                current_user(),
-                "enable" if enable else "disable",
-                host,
-                f"host {host.name} {'enabled' if enable else 'disabled'} by an admin",
-                changes=changed,
-                reason=reason or None,
-            )
             db().commit()
             done = "enabled" if enable else f"disabled: {reason}"
             flash(f"Host {host.name} {done}.", "success")

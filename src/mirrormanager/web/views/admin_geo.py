@@ -13,7 +13,7 @@ from mirrormanager.db.models import (
     Location,
     NetblockCountry,
 )
-from mirrormanager.web import validation
+from mirrormanager.manage import validation
 from mirrormanager.web.crud import CrudSpec
 from mirrormanager.web.forms import BaseForm, check, upper
 

@@ -1,65 +1,47 @@
 """JSON API under /api/v1: a public mirror listing, and token-authenticated management of
-the caller's own hosts and URLs. Permissions are the web UI's (`permissions.py`)."""
+the caller's sites and hosts through the service layer (`mirrormanager.manage`), with the
+web UI's permissions. Sites, site admins, categories carried, host items and tokens are in
+`api_manage.py` (same blueprint)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from mirrormanager.core.host_state import HostState
 from mirrormanager.db import throttle
 from mirrormanager.db.base import utcnow
-from mirrormanager.db.models import (
-    ApiToken,
-    Category,
-    Host,
-    HostCategory,
-    HostCategoryUrl,
-    Site,
-    User,
-)
-from mirrormanager.web import audit, host_health
+from mirrormanager.db.models import ApiToken, Host, Site, User
+from mirrormanager.manage import access, carried, fields, hosts, present, tokens
+from mirrormanager.web import host_health
 from mirrormanager.web.api_schema import openapi_document
-from mirrormanager.web.forms import HostForm
 from mirrormanager.web.helpers import app_settings, request_client
 from mirrormanager.web.permissions import (
-    current_user,
+    actor,
     db,
     host_for,
     host_url_for,
-    is_admin,
     login_required,
     site_for,
-    visible_sites,
 )
 from mirrormanager.web.security import hash_api_token
-from mirrormanager.web.validation import mirror_url_problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 500
-HOST_FIELDS = (
-    "name",
-    "country",
-    "bandwidth_int",
-    "max_connections",
-    "private",
-    "internet2",
-    "internet2_clients",
-    "asn",
-    "asn_clients",
-    "latitude",
-    "longitude",
-    "robot_email",
-    "comment",
-    "user_active",
-)
-ADMIN_HOST_FIELDS = ("admin_active", "disable_reason")
+HOST_FIELDS = tuple(fields.HOST_FIELDS)
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def _count_bad_token(keys: list[tuple[str, str]]) -> None:
+    """Per address only: an unknown token names no account."""
+    policy = throttle.ThrottlePolicy.from_settings(app_settings())
+    throttle.record_failure(db(), keys, policy)
+    db().commit()
 
 
 @bp.before_request
@@ -75,16 +57,17 @@ def token_user() -> None:
     if wait:
         abort(_throttled(wait))
     row = db().scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token.strip())))
-    if row is None or row.revoked_at is not None:
-        # Per address only: an unknown token names no account.
-        policy = throttle.ThrottlePolicy.from_settings(app_settings())
-        throttle.record_failure(db(), keys, policy)
-        db().commit()
+    if row is None:
+        _count_bad_token(keys)
         abort(401, "The token is unknown or revoked.")
+    now = utcnow()
+    problem = tokens.token_problem(row, now)
+    if problem:
+        _count_bad_token(keys)
+        abort(401, problem)
     user = db().get(User, row.user_id)
     if user is None or not user.active:
         abort(401, "The token's account is disabled.")
-    now = utcnow()
     last = row.last_used
     if last is None or now - _aware(last) > LAST_USED_RESOLUTION:
         row.last_used = now  # at most one write a minute per token
@@ -159,42 +142,24 @@ def mirrors() -> dict[str, Any]:
 
 
 def _host_json(host: Host, *, public: bool, state: HostState | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": host.id,
-        "site": host.site.name,
-        "name": host.name,
-        "country": host.country,
-        "bandwidth": host.bandwidth_int,
-        "internet2": host.internet2,
-        "last_crawled": host.last_crawled.isoformat() if host.last_crawled else None,
-        "categories": [
-            {
-                "category": hc.category.name,
-                "urls": [u.url for u in hc.urls if not (public and u.private)],
-            }
-            for hc in sorted(host.categories, key=lambda hc: hc.category.name)
-        ],
-    }
-    if not public:
-        data.update({name: getattr(host, name) for name in (*HOST_FIELDS, *ADMIN_HOST_FIELDS)})
-        data["site_id"] = host.site_id
-        data["urls"] = [
-            {"id": u.id, "url": u.url, "private": u.private, "category": hc.category.name}
-            for hc in host.categories
-            for u in hc.urls
-        ]
+    data = present.host_dict(db(), host, public=public)
     if state is not None:
-        data["state"] = state.as_dict()
+        data["state"] = state.as_dict()  # the web UI's one state (core.host_state)
     return data
 
 
 @bp.get("/hosts")
 @login_required
 def my_hosts() -> dict[str, Any]:
-    site_ids = select(visible_sites().subquery().c.id)
-    hosts = db().scalars(select(Host).where(Host.site_id.in_(site_ids)).order_by(Host.name)).all()
-    states = host_health.for_viewer(hosts)
-    return {"hosts": [_host_json(h, public=False, state=states[h.id]) for h in hosts]}
+    unknown = sorted(set(request.args) - {"site_id"})
+    if unknown:
+        abort(400, f"Unknown query parameters: {', '.join(unknown)}")
+    stmt = access.visible_hosts(actor()).order_by(Host.name)
+    if "site_id" in request.args:
+        stmt = stmt.where(Host.site_id == _int_arg("site_id", 0, 1, access.MAX_ID))
+    rows = db().scalars(stmt).all()
+    states = host_health.for_viewer(rows)
+    return {"hosts": [_host_json(h, public=False, state=states[h.id]) for h in rows]}
 
 
 @bp.get("/hosts/<int:host_id>")
@@ -204,71 +169,22 @@ def get_host(host_id: int) -> dict[str, Any]:
     return _host_json(host, public=False, state=host_health.for_viewer([host])[host.id])
 
 
-def _payload() -> dict[str, Any]:
+def payload(allowed: Iterable[str]) -> dict[str, Any]:
+    """The request's JSON object; 400 for anything else or a field not in `allowed`."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400, "Send a JSON object.")
-    return data
-
-
-def _host_form(data: dict[str, Any], base: Host | None) -> tuple[HostForm, dict[str, Any]]:
-    allowed = set(HOST_FIELDS) | set(ADMIN_HOST_FIELDS)
-    unknown = sorted(set(data) - allowed)
+    unknown = sorted(set(data) - set(allowed))
     if unknown:
-        abort(400, f"Unknown fields: {', '.join(unknown)}")
-    if not is_admin() and set(data) & set(ADMIN_HOST_FIELDS):
-        abort(403, "admin_active and disable_reason are for admins.")
-    merged: dict[str, Any] = {}
-    if base is not None:
-        merged.update({name: getattr(base, name) for name in allowed})
-    merged.update(data)
-    formdata: MultiDict[str, str] = MultiDict()
-    for name, value in merged.items():
-        if isinstance(value, bool):
-            if value:
-                formdata[name] = "y"
-        elif value is not None:
-            formdata[name] = str(value)
-    form = HostForm(formdata=formdata, meta={"csrf": False})
-    if not is_admin():
-        del form.admin_active
-        del form.disable_reason
-    return form, merged
-
-
-def _form_errors(form: HostForm) -> Response:
-    return _error(422, "Invalid fields.", fields={k: v for k, v in form.errors.items()})
-
-
-def _host_values(form: HostForm) -> dict[str, Any]:
-    values = {name: getattr(form, name).data for name in HOST_FIELDS}
-    values["robot_email"] = values["robot_email"] or None
-    values["comment"] = values["comment"] or None
-    if is_admin():
-        values["admin_active"] = form.admin_active.data
-        values["disable_reason"] = form.disable_reason.data or None
-    return values
+        abort(400, f"Unknown fields: {', '.join(map(str, unknown))}")
+    return data
 
 
 @bp.post("/sites/<int:site_id>/hosts")
 @login_required
 def create_host(site_id: int) -> Any:
     site = site_for(site_id)
-    data = _payload()
-    data.setdefault("user_active", True)
-    data.setdefault("asn_clients", True)
-    data.setdefault("bandwidth_int", 100)
-    data.setdefault("max_connections", 1)
-    form, _ = _host_form(data, None)
-    if not form.validate():
-        return _form_errors(form)
-    values = _host_values(form)
-    if db().scalar(select(Host.id).where(Host.site_id == site.id, Host.name == values["name"])):
-        return _error(409, "This site has a host of this name already.")
-    host = Host(site_id=site.id, **values)
-    db().add(host)
-    db().flush()
-    audit.record(db(), current_user(), "create", host, f"host {host.name} created (API)")
+    host = hosts.create_host(db(), actor(), site, payload(HOST_FIELDS))
     db().commit()
     return _host_json(host, public=False), 201
 
@@ -277,62 +193,30 @@ def create_host(site_id: int) -> Any:
 @login_required
 def update_host(host_id: int) -> Any:
     host = host_for(host_id)
-    form, _ = _host_form(_payload(), host)
-    if not form.validate():
-        return _form_errors(form)
-    values = _host_values(form)
-    clash = db().scalar(
-        select(Host.id).where(
-            Host.site_id == host.site_id, Host.name == values["name"], Host.id != host.id
-        )
-    )
-    if clash:
-        return _error(409, "This site has a host of this name already.")
-    changed = audit.changes(host, values)
-    if changed:
-        audit.record(
-            db(), current_user(), "update", host, f"host {host.name} edited (API)", changes=changed
-        )
+    hosts.edit_host(db(), actor(), host, payload(HOST_FIELDS))
     db().commit()
     return _host_json(host, public=False)
+
+
+@bp.delete("/hosts/<int:host_id>")
+@login_required
+def delete_host(host_id: int) -> Any:
+    hosts.delete_host(db(), actor(), host_for(host_id))
+    db().commit()
+    return "", 204
 
 
 @bp.post("/hosts/<int:host_id>/urls")
 @login_required
 def add_url(host_id: int) -> Any:
     host = host_for(host_id)
-    data = _payload()
-    name, url, private = data.get("category"), data.get("url"), data.get("private", False)
-    if not isinstance(name, str) or not isinstance(url, str) or not isinstance(private, bool):
+    data = payload(("category", "url", "private"))
+    name = data.get("category")
+    if not isinstance(name, str):
         return _error(422, "Send category (string), url (string) and private (boolean).")
-    category = db().scalar(select(Category).where(Category.name == name))
-    if category is None or (category.admin_only and not is_admin()):
-        return _error(422, f"Unknown category {name!r}.")
-    url = url.strip()
-    problem = mirror_url_problem(url, category.topdir.name if category.topdir else None)
-    if problem:
-        return _error(422, problem, fields={"url": [problem]})
-    if db().scalar(select(HostCategoryUrl.id).where(HostCategoryUrl.url == url)):
-        return _error(409, "This URL is registered already.")
-    hc = db().scalar(
-        select(HostCategory).where(
-            HostCategory.host_id == host.id, HostCategory.category_id == category.id
-        )
-    )
-    if hc is None:
-        hc = HostCategory(host_id=host.id, category_id=category.id)
-        db().add(hc)
-        db().flush()
-    row = HostCategoryUrl(host_category_id=hc.id, url=url, private=private)
-    db().add(row)
-    db().flush()
-    audit.record(
-        db(),
-        current_user(),
-        "create",
-        row,
-        f"URL {url} added to {host.name} ({category.name}) (API)",
-        host_id=host.id,
+    category = carried.category(db(), actor(), name)
+    row = carried.add_url(
+        db(), actor(), host, category, data.get("url", ""), private=data.get("private", False)
     )
     db().commit()
     return {"id": row.id, "url": row.url, "private": row.private, "category": category.name}, 201
@@ -341,8 +225,6 @@ def add_url(host_id: int) -> Any:
 @bp.delete("/urls/<int:url_id>")
 @login_required
 def delete_url(url_id: int) -> Any:
-    row = host_url_for(url_id)
-    audit.record(db(), current_user(), "delete", row, f"URL {row.url} removed (API)")
-    db().delete(row)
+    carried.remove_url(db(), actor(), host_url_for(url_id))
     db().commit()
     return "", 204

@@ -22,15 +22,13 @@ from mirrormanager.db.models import (
     HostPeerAsn,
     Location,
 )
-from mirrormanager.web import audit, checks, deletion, host_health
-from mirrormanager.web.forms import (
-    HostForm,
-    add_error,
-    text,
-)
-from mirrormanager.web.helpers import app_settings, confirm_page
+from mirrormanager.errors import ManageError
+from mirrormanager.manage import hosts as service
+from mirrormanager.web import checks, deletion, host_health
+from mirrormanager.web.forms import HostForm
+from mirrormanager.web.helpers import app_settings, confirm_page, refused_on_form
 from mirrormanager.web.permissions import (
-    current_user,
+    actor,
     db,
     host_for,
     is_admin,
@@ -78,32 +76,17 @@ def _values(form: HostForm) -> dict[str, Any]:
     return values
 
 
-def _name_taken(site_id: int, name: str, host_id: int | None) -> bool:
-    stmt = select(Host.id).where(Host.site_id == site_id, Host.name == name)
-    if host_id is not None:
-        stmt = stmt.where(Host.id != host_id)
-    return db().scalar(stmt) is not None
-
-
 @bp.route("/sites/<int:site_id>/hosts/new", methods=["GET", "POST"])
 @login_required
 def new_host(site_id: int) -> Any:
     site = site_for(site_id)
     form = _host_form(None)
     if form.validate_on_submit():
-        if _name_taken(site.id, text(form.name), None):
-            add_error(form.name, "This site has a host of this name already.")
+        try:
+            host = service.create_host(db(), actor(), site, _values(form))
+        except ManageError as exc:
+            refused_on_form(form, exc)
         else:
-            host = Host(site_id=site.id, **_values(form))
-            db().add(host)
-            db().flush()
-            audit.record(
-                db(),
-                current_user(),
-                "create",
-                host,
-                f"host {host.name} created in site {site.name}",
-            )
             db().commit()
             flash(
                 f"Host {host.name} created. Add the categories it carries and their URLs.",
@@ -125,24 +108,12 @@ def edit(host_id: int) -> Any:
     host = host_for(host_id)
     form = _host_form(host)
     if form.validate_on_submit():
-        if _name_taken(host.site_id, text(form.name), host.id):
-            add_error(form.name, "This site has a host of this name already.")
+        try:
+            service.edit_host(db(), actor(), host, _values(form))
+        except ManageError as exc:
+            refused_on_form(form, exc)
         else:
-            values = _values(form)
-            if is_admin() and values["admin_active"] and not host.admin_active:
-                # An admin re-enabling a host also clears the crawler's verdict.
-                values.update(disabled_by_crawler=False, crawl_failures=0)
-            changed = audit.changes(host, values)
-            if changed:
-                audit.record(
-                    db(),
-                    current_user(),
-                    "update",
-                    host,
-                    f"host {host.name} edited",
-                    changes=changed,
-                )
-                db().commit()
+            db().commit()
             flash("Host saved.", "success")
             return redirect(url_for("hosts.show", host_id=host.id))
     return render_template(
@@ -157,17 +128,16 @@ def edit(host_id: int) -> Any:
 @login_required
 def delete(host_id: int) -> Any:
     host = host_for(host_id)
-    site_id = host.site_id
+    site_id, name = host.site_id, host.name
     if request.method == "GET":
         return confirm_page(
             f"Delete the host {host.name}?",
             url_for("hosts.show", host_id=host.id),
             also=deletion.consequences(db(), host),
         )
-    audit.record(db(), current_user(), "delete", host, f"host {host.name} deleted")
-    db().delete(host)
+    service.delete_host(db(), actor(), host)
     db().commit()
-    flash(f"Host {host.name} deleted.", "success")
+    flash(f"Host {name} deleted.", "success")
     return redirect(url_for("sites.show", site_id=site_id))
 
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from mirrormanager.checkin.passwords import hash_site_password
 from mirrormanager.core.host_state import summarise
 from mirrormanager.db.models import Host, Site, SiteAdmin, User
-from mirrormanager.web import audit, deletion, host_health
-from mirrormanager.web.accounts import find_user
-from mirrormanager.web.forms import SiteAdminForm, SiteForm, add_error, text
-from mirrormanager.web.helpers import confirm_page, paginate
+from mirrormanager.errors import ManageError
+from mirrormanager.manage import sites as service
+from mirrormanager.web import deletion, host_health
+from mirrormanager.web.forms import SiteAdminForm, SiteForm, text
+from mirrormanager.web.helpers import confirm_page, paginate, refused_on_form
 from mirrormanager.web.permissions import (
+    actor,
     current_user,
     db,
-    get_or_404,
     is_admin,
     login_required,
     site_for,
@@ -47,7 +47,7 @@ def _site_form(site: Site | None) -> SiteForm:
     return form
 
 
-def _apply(site: Site, form: SiteForm) -> dict[str, list[Any]]:
+def _values(form: SiteForm) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": form.name.data,
         "org_url": form.org_url.data or None,
@@ -55,31 +55,23 @@ def _apply(site: Site, form: SiteForm) -> dict[str, list[Any]]:
         "user_active": form.user_active.data,
         "downstream_comments": form.downstream_comments.data or None,
     }
+    if form.password.data:
+        values["password"] = form.password.data
     if is_admin():
         values["admin_active"] = form.admin_active.data
-    changed = audit.changes(site, values)
-    if form.password.data:
-        site.password = hash_site_password(form.password.data)
-        changed["password"] = ["***", "***"]
-    return changed
+    return values
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new_site() -> Any:
     form = _site_form(None)
-    user = current_user()
-    assert user is not None
     if form.validate_on_submit():
-        if db().scalar(select(Site.id).where(Site.name == form.name.data)) is not None:
-            add_error(form.name, "A site with this name exists already.")
+        try:
+            site = service.create_site(db(), actor(), _values(form))
+        except ManageError as exc:
+            refused_on_form(form, exc)
         else:
-            site = Site(name=form.name.data, created_by=user.username)
-            _apply(site, form)
-            db().add(site)
-            db().flush()
-            db().add(SiteAdmin(site_id=site.id, user_id=user.id))
-            audit.record(db(), user, "create", site, f"site {site.name} created")
             db().commit()
             flash(f"Site {site.name} created. Now add its hosts.", "success")
             return redirect(url_for("sites.show", site_id=site.id))
@@ -97,16 +89,7 @@ def new_site() -> Any:
 def show(site_id: int) -> str:
     site = site_for(site_id)
     hosts = db().scalars(select(Host).where(Host.site_id == site.id).order_by(Host.name)).all()
-    admins = (
-        db()
-        .execute(
-            select(SiteAdmin, User)
-            .join(User, User.id == SiteAdmin.user_id)
-            .where(SiteAdmin.site_id == site.id)
-            .order_by(User.username)
-        )
-        .all()
-    )
+    admins = service.site_admins(db(), actor(), site)
     return render_template(
         "sites/show.html",
         site=site,
@@ -123,23 +106,13 @@ def edit(site_id: int) -> Any:
     site = site_for(site_id)
     form = _site_form(site)
     if form.validate_on_submit():
-        clash = db().scalar(select(Site.id).where(Site.name == form.name.data, Site.id != site.id))
-        if clash is not None:
-            add_error(form.name, "A site with this name exists already.")
+        reason = form.admin_reason.data if "admin_reason" in form else None
+        try:
+            service.edit_site(db(), actor(), site, _values(form), reason=reason)
+        except ManageError as exc:
+            refused_on_form(form, exc)
         else:
-            changed = _apply(site, form)
-            if changed:
-                reason = form.admin_reason.data if "admin_reason" in form else None
-                audit.record(
-                    db(),
-                    current_user(),
-                    "update",
-                    site,
-                    f"site {site.name} edited",
-                    changes=changed,
-                    reason=reason,
-                )
-                db().commit()
+            db().commit()
             flash("Site saved.", "success")
             return redirect(url_for("sites.show", site_id=site.id))
     return render_template(
@@ -160,10 +133,10 @@ def delete(site_id: int) -> Any:
             url_for("sites.show", site_id=site.id),
             also=deletion.consequences(db(), site),
         )
-    audit.record(db(), current_user(), "delete", site, f"site {site.name} deleted")
-    db().delete(site)
+    name = site.name
+    service.delete_site(db(), actor(), site)
     db().commit()
-    flash(f"Site {site.name} deleted.", "success")
+    flash(f"Site {name} deleted.", "success")
     return redirect(url_for("sites.my_sites"))
 
 
@@ -172,32 +145,18 @@ def delete(site_id: int) -> Any:
 def add_admin(site_id: int) -> Any:
     site = site_for(site_id)
     form = SiteAdminForm()
-    if form.validate_on_submit():
-        user = find_user(db(), text(form.username))
-        if user is None:
-            flash(f"No user named {form.username.data!r}.", "error")
-        else:
-            exists = db().scalar(
-                select(SiteAdmin.id).where(
-                    SiteAdmin.site_id == site.id, SiteAdmin.user_id == user.id
-                )
-            )
-            if exists is not None:
-                flash(f"{user.username} is an admin of this site already.", "warning")
-            else:
-                db().add(SiteAdmin(site_id=site.id, user_id=user.id))
-                audit.record(
-                    db(),
-                    current_user(),
-                    "add_admin",
-                    site,
-                    f"{user.username} made admin of site {site.name}",
-                    username=user.username,
-                )
-                db().commit()
-                flash(f"{user.username} is now an admin of {site.name}.", "success")
-    else:
+    if not form.validate_on_submit():
         flash("Enter a user name.", "error")
+        return redirect(url_for("sites.show", site_id=site.id))
+    try:
+        service.add_site_admin(db(), actor(), site, text(form.username))
+    except ManageError as exc:
+        if exc.field != "username":
+            raise
+        flash(exc.message, "warning" if "already" in exc.message else "error")
+    else:
+        db().commit()
+        flash(f"{text(form.username)} is now an admin of {site.name}.", "success")
     return redirect(url_for("sites.show", site_id=site.id))
 
 
@@ -205,9 +164,7 @@ def add_admin(site_id: int) -> Any:
 @login_required
 def remove_admin(site_id: int, link_id: int) -> Any:
     site = site_for(site_id)
-    link = get_or_404(SiteAdmin, link_id)
-    if link.site_id != site.id:
-        abort(404)
+    link = service.site_admin_link(db(), actor(), site, link_id)
     user = db().get(User, link.user_id)
     name = user.username if user else str(link.user_id)
     others = db().scalar(
@@ -215,8 +172,8 @@ def remove_admin(site_id: int, link_id: int) -> Any:
             SiteAdmin.site_id == site.id, SiteAdmin.id != link.id
         )
     )
-    if not others:
-        # Without an administrator nobody but the admins could manage the site again.
+    if not others and not is_admin():
+        # Said at once, not after a confirmation (the service refuses the POST too).
         flash(
             f"{name} is the last administrator of {site.name} and cannot be removed. Add "
             "another administrator first, or delete the site.",
@@ -229,18 +186,15 @@ def remove_admin(site_id: int, link_id: int) -> Any:
             url_for("sites.show", site_id=site.id),
             action_label="Remove",
         )
-    audit.record(
-        db(),
-        current_user(),
-        "remove_admin",
-        site,
-        f"{name} removed from admins of site {site.name}",
-        username=name,
-    )
-    db().delete(link)
+    user_id = link.user_id
+    try:
+        name = service.remove_site_admin(db(), actor(), site, link)
+    except ManageError as exc:
+        flash(exc.message + (f" ({exc.hint})." if exc.hint else ""), "error")
+        return redirect(url_for("sites.show", site_id=site.id))
     db().commit()
     flash(f"{name} is no longer an admin of {site.name}.", "success")
     me = current_user()
-    if me is not None and link.user_id == me.id and not is_admin():
+    if me is not None and user_id == me.id and not is_admin():
         return redirect(url_for("sites.my_sites"))
     return redirect(url_for("sites.show", site_id=site.id))

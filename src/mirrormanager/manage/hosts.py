@@ -1,0 +1,185 @@
+"""Hosts: create, edit, enable/disable, delete; their state as the lists show it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from mirrormanager.db.models import (
+    Host,
+    HostCategory,
+    HostCategoryDir,
+    HostCategoryUrl,
+    HostNetblock,
+    Site,
+)
+from mirrormanager.errors import Conflict, Invalid
+from mirrormanager.manage import access, audit
+from mirrormanager.manage.actor import Actor, record
+from mirrormanager.manage.fields import HOST_DEFAULTS, HOST_FIELDS, clean
+
+HostState = Literal["active", "disabled", "stale"]
+HOST_STATES: tuple[HostState, ...] = ("active", "disabled", "stale")
+
+
+def _check_admin_fields(actor: Actor, values: Mapping[str, Any]) -> None:
+    for name in values:
+        if HOST_FIELDS[name].admin:
+            access.require_admin(actor, f"setting {name}", field=name)
+
+
+def _name_taken(session: Session, site_id: int, name: str, host_id: int | None) -> None:
+    stmt = select(Host.id).where(Host.site_id == site_id, Host.name == name)
+    if host_id is not None:
+        stmt = stmt.where(Host.id != host_id)
+    if session.scalar(stmt) is not None:
+        raise Conflict("This site has a host of this name already.", field="name")
+
+
+def create_host(session: Session, actor: Actor, site: Site, values: Mapping[str, Any]) -> Host:
+    """A new host of `site`; unset fields take the web form's defaults (enabled, active)."""
+    access.site(session, actor, site.id)
+    clean(HOST_FIELDS, values)
+    _check_admin_fields(actor, values)
+    merged = clean(HOST_FIELDS, {**HOST_DEFAULTS, **values})
+    for required in ("name", "country"):
+        if required not in merged:
+            raise Invalid(f"{required} is required.", field=required)
+    _name_taken(session, site.id, merged["name"], None)
+    host = Host(site_id=site.id, **merged)
+    session.add(host)
+    session.flush()
+    record(session, actor, "create", host, f"host {host.name} created in site {site.name}")
+    return host
+
+
+def edit_host(
+    session: Session, actor: Actor, host: Host, values: Mapping[str, Any]
+) -> dict[str, list[Any]]:
+    """Change the given fields; returns {field: [old, new]}."""
+    access.host(session, actor, host.id)
+    clean(HOST_FIELDS, values)
+    _check_admin_fields(actor, values)
+    current = {name: getattr(host, name) for name in HOST_FIELDS}
+    merged = clean(HOST_FIELDS, {**current, **values})
+    new = {n: v for n, v in merged.items() if n in values}
+    if "name" in new:
+        _name_taken(session, host.site_id, new["name"], host.id)
+    if new.get("admin_active") and not host.admin_active:
+        # An admin re-enabling a host also clears the crawler's verdict.
+        new.update(disabled_by_crawler=False, crawl_failures=0)
+    changed = audit.changes(host, new)
+    if changed:
+        record(session, actor, "update", host, f"host {host.name} edited", changes=changed)
+    return changed
+
+
+def set_host_enabled(
+    session: Session, actor: Actor, host: Host, enable: bool, reason: str | None = None
+) -> dict[str, list[Any]]:
+    """The admins' switch: disabling needs a reason (the host's admins see it)."""
+    access.host(session, actor, host.id)
+    access.require_admin(actor, "enabling or disabling a host", field="admin_active")
+    reason = (reason or "").strip() or None
+    if not enable and not reason:
+        raise Invalid("Say why the host is disabled; its admins see it.", field="reason")
+    values: dict[str, Any] = {"admin_active": enable, "disable_reason": None if enable else reason}
+    if enable:
+        values.update(disabled_by_crawler=False, crawl_failures=0)
+    changed = audit.changes(host, values)
+    verb = "enabled" if enable else "disabled"
+    record(
+        session,
+        actor,
+        "enable" if enable else "disable",
+        host,
+        f"host {host.name} {verb} by an admin",
+        changes=changed,
+        reason=reason,
+    )
+    return changed
+
+
+@dataclass(frozen=True)
+class HostDeleteSummary:
+    categories: int = 0
+    urls: int = 0
+    netblocks: int = 0
+
+    def text(self) -> str:
+        return f"{self.categories} categories carried, {self.urls} URLs, {self.netblocks} netblocks"
+
+
+def host_delete_summary(session: Session, host: Host) -> HostDeleteSummary:
+    hc_ids = select(HostCategory.id).where(HostCategory.host_id == host.id)
+    count = func.count()
+    return HostDeleteSummary(
+        categories=session.scalar(
+            select(count).select_from(HostCategory).where(HostCategory.host_id == host.id)
+        )
+        or 0,
+        urls=session.scalar(
+            select(count)
+            .select_from(HostCategoryUrl)
+            .where(HostCategoryUrl.host_category_id.in_(hc_ids))
+        )
+        or 0,
+        netblocks=session.scalar(
+            select(count).select_from(HostNetblock).where(HostNetblock.host_id == host.id)
+        )
+        or 0,
+    )
+
+
+def delete_host(session: Session, actor: Actor, host: Host) -> HostDeleteSummary:
+    access.host(session, actor, host.id)
+    summary = host_delete_summary(session, host)
+    record(session, actor, "delete", host, f"host {host.name} deleted ({summary.text()})")
+    session.delete(host)
+    session.flush()
+    return summary
+
+
+def host_state(host: Host, has_stale_dirs: bool) -> HostState:
+    """disabled: switched off by its admins, the mirror admins or the site; stale: enabled
+    but the crawler found directories that are not up to date; active otherwise."""
+    if not host.is_active:
+        return "disabled"
+    return "stale" if has_stale_dirs else "active"
+
+
+def _stale_ids(session: Session, host_ids: Sequence[int]) -> set[int]:
+    if not host_ids:
+        return set()
+    stmt = (
+        select(HostCategory.host_id)
+        .where(HostCategory.host_id.in_(host_ids))
+        .where(
+            exists().where(
+                HostCategoryDir.host_category_id == HostCategory.id,
+                HostCategoryDir.up2date.is_(False),
+            )
+        )
+    )
+    return set(session.scalars(stmt))
+
+
+def list_hosts(
+    session: Session,
+    actor: Actor,
+    *,
+    site: Site | None = None,
+    state: HostState | None = None,
+) -> list[tuple[Host, HostState]]:
+    """The actor's hosts (of one site), with their state, by site and name."""
+    stmt = access.visible_hosts(actor).join(Site, Site.id == Host.site_id)
+    if site is not None:
+        stmt = stmt.where(Host.site_id == access.site(session, actor, site.id).id)
+    hosts = session.scalars(stmt.order_by(Site.name, Host.name)).all()
+    stale = _stale_ids(session, [h.id for h in hosts])
+    rows = [(h, host_state(h, h.id in stale)) for h in hosts]
+    return [row for row in rows if state is None or row[1] == state]
