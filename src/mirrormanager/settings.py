@@ -167,6 +167,16 @@ class Settings:
         help="Order the continent and global steps by distance from the client (1,000 km "
         "bands, bandwidth-weighted inside a band) instead of one bandwidth-weighted shuffle",
     )
+    mirrorlist_pool_size: int = setting(
+        16,
+        help="Answers drawn in advance per client class (host set, country, position cell, "
+        "IP family, options) and served at random, redrawn in the background; 0 draws "
+        "every answer per request",
+    )
+    mirrorlist_pool_bytes: int = setting(
+        64 << 20,
+        help="Memory bound of those pools per worker (least recently used classes dropped)",
+    )
     mirrorlist_access_log: str = setting(
         "",
         help="Access log of repo/arch requests (input of the statistics); empty means "
@@ -556,11 +566,13 @@ _POSITIVE = (
     "checkin_max_directories",
     "checkin_max_document_bytes",
     "auth_throttle_failures",
+    "mirrorlist_pool_bytes",
 )
 _NON_NEGATIVE: tuple[str, ...] = ("file_detail_keep_days", "checkin_min_interval")
 _NON_NEGATIVE += ("crawler_log_keep", "crawler_max_differing_files")
 _NON_NEGATIVE += ("auth_throttle_base_seconds", "auth_throttle_max_seconds")
-_NON_NEGATIVE += ("auth_throttle_forget_hours", "web_check_min_interval")
+_NON_NEGATIVE += ("auth_throttle_forget_hours", "mirrorlist_pool_size")
+_NON_NEGATIVE += ("web_check_min_interval",)
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:

@@ -528,34 +528,7 @@ def pick(
             result.family_note = f"IPv{family}-reachable first"
 
     if options.use_netblocks and client.address is not None:
-        records = view.records
-        added = 0
-        for _length, ids in index.host_netblocks.matches(client.address):
-            group = [
-                records[i]
-                for i in dict.fromkeys(ids)
-                if i not in chosen and i in records and _allows(records[i], country)
-            ]
-            rng.shuffle(group)
-            chosen.update(r.host.id for r in group)
-            picked += group
-            added += len(group)
-        if added:
-            steps.append(("netblock", added))
-            notes.append("Using preferred netblock")
-        asn = index.asn_table.longest(client.address)
-        if asn is not None:
-            group = [
-                records[i]
-                for i in index.asn_hosts.get(asn, ())
-                if i not in chosen and i in records and _allows(records[i], country)
-            ]
-            rng.shuffle(group)
-            if group:
-                chosen.update(r.host.id for r in group)
-                picked += group
-                steps.append(("asn", len(group)))
-                notes.append(f"Using ASN {asn}")
+        preferred(index, view, client, chosen, rng, result)
 
     def take(drawn: list[HostRecord], step: str) -> int:
         if drawn:
@@ -616,6 +589,49 @@ def pick(
         world = view.world()
         take(near(world).draw(rng, country, everyone), "global")
     return _family_last(result, unreachable)
+
+
+def preferred(
+    index: SelectionIndex,
+    view: HostView,
+    client: Client,
+    chosen: set[int],
+    rng: random.Random,
+    result: Picked,
+) -> None:
+    """The netblock and ASN steps for `client` (whose address is known): their hosts not
+    in `chosen` are added to `result` and to `chosen`."""
+    assert client.address is not None
+    country = client.country
+    picked = result.records
+    records = view.records
+    added = 0
+    for _length, ids in index.host_netblocks.matches(client.address):
+        group = [
+            records[i]
+            for i in dict.fromkeys(ids)
+            if i not in chosen and i in records and _allows(records[i], country)
+        ]
+        rng.shuffle(group)
+        chosen.update(r.host.id for r in group)
+        picked += group
+        added += len(group)
+    if added:
+        result.steps.append(("netblock", added))
+        result.notes.append("Using preferred netblock")
+    asn = index.asn_table.longest(client.address)
+    if asn is not None:
+        group = [
+            records[i]
+            for i in index.asn_hosts.get(asn, ())
+            if i not in chosen and i in records and _allows(records[i], country)
+        ]
+        rng.shuffle(group)
+        if group:
+            chosen.update(r.host.id for r in group)
+            picked += group
+            result.steps.append(("asn", len(group)))
+            result.notes.append(f"Using ASN {asn}")
 
 
 def _family_last(result: Picked, unreachable: frozenset[int]) -> Picked:

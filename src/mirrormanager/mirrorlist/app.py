@@ -40,6 +40,8 @@ Send = Callable[[Message], Awaitable[None]]
 MAX_QUERY = 4096
 JSON = "application/json"
 
+_REFRESH_SECONDS = 0.1  # the answer pools' background refresh: how often
+_REFRESH_DRAWS = 25  # and how many entries at most each time
 _CONTENT_TYPES: dict[str, bytes] = {}  # content type -> its header value, encoded once
 
 
@@ -90,6 +92,8 @@ class ServerConfig:
     embargoed_countries: tuple[str, ...] = ()
     strict_family: bool = False
     distance_order: bool = True
+    pool_size: int = 16
+    pool_bytes: int = 64 << 20
 
     @classmethod
     def from_settings(
@@ -106,6 +110,8 @@ class ServerConfig:
             embargoed_countries=tuple(settings.embargoed_countries),
             strict_family=settings.mirrorlist_strict_family,
             distance_order=settings.mirrorlist_distance_order,
+            pool_size=settings.mirrorlist_pool_size,
+            pool_bytes=settings.mirrorlist_pool_bytes,
         )
 
     def to_json(self) -> str:
@@ -167,6 +173,8 @@ class MirrorlistApp:
             decoder=decoder,
             strict_family=config.strict_family,
             distance_order=config.distance_order,
+            pool_size=config.pool_size,
+            pool_bytes=config.pool_bytes,
         )
         self.geoip = geoip if geoip is not None else open_geoip(config.geoip_path)
         self.handler = Handler(self.geoip, rng)
@@ -185,6 +193,7 @@ class MirrorlistApp:
         self._tasks = [
             asyncio.create_task(self.holder.watch()),
             asyncio.create_task(self._flush_loop()),
+            asyncio.create_task(self._refresh_loop()),
         ]
 
     def on_hangup(self) -> None:
@@ -205,6 +214,18 @@ class MirrorlistApp:
                 await task
         self._tasks = []
         self.access_log.close()
+
+    async def _refresh_loop(self) -> None:
+        """Redraw the answer pools' entries that were served, a slice at a time (~25
+        draws, 1-3 ms every 0.1 s), so the order behind the first position keeps changing."""
+        while True:
+            await asyncio.sleep(_REFRESH_SECONDS)
+            loaded = self.holder.current
+            if loaded is not None and loaded.pools is not None:
+                try:
+                    loaded.pools.refresh(self.handler.rng, _REFRESH_DRAWS)
+                except Exception as exc:  # the refresh must outlive any surprise
+                    log.error("answer pool refresh failed", error=repr(exc))
 
     async def _flush_loop(self) -> None:
         while True:

@@ -153,14 +153,18 @@ class Handler:
             )
         else:
             options = _METALINK_DEFAULT if is_metalink else _MIRRORLIST_DEFAULT
-        picked = pick(
-            loaded.index,
-            target.hosts,
-            client,
-            options,
-            self.rng,
-            transient=target.file_hosts is not None,
-        )
+        pools = loaded.pools
+        if pools is not None and target.file_hosts is None:
+            picked = pools.pick(target.hosts, client, options, self.rng)
+        else:  # a file's carriers: a host set made for this request, not pooled
+            picked = pick(
+                loaded.index,
+                target.hosts,
+                client,
+                options,
+                self.rng,
+                transient=target.file_hosts is not None,
+            )
         entry = None
         if target.repo:
             entry = AccessEntry(

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mirrormanager.core.pool import AnswerPools
 from mirrormanager.core.selection import SelectionIndex
 from mirrormanager.core.snapshot_model import Snapshot
 from mirrormanager.errors import FormatError
@@ -38,6 +39,9 @@ class Loaded:
     sha256: str
     file_key: FileKey
     load_seconds: float
+    # answers drawn in advance per client class, for this snapshot (None: every answer
+    # drawn per request)
+    pools: AnswerPools | None = None
 
 
 def default_decoder(raw: bytes) -> Snapshot:
@@ -61,6 +65,8 @@ def load(
     decoder: Decoder,
     strict_family: bool = False,
     distance_order: bool = True,
+    pool_size: int = 0,
+    pool_bytes: int = 64 << 20,
 ) -> Loaded:
     """Read, checksum, decode and index one snapshot file; FormatError if it is bad."""
     started = time.perf_counter()
@@ -91,6 +97,7 @@ def load(
         sha256=hashlib.sha256(raw).hexdigest(),
         file_key=key or (0, len(raw), 0),
         load_seconds=time.perf_counter() - started,
+        pools=AnswerPools(index, size=pool_size, max_bytes=pool_bytes),
     )
 
 
@@ -118,6 +125,8 @@ class SnapshotHolder:
         embargoed: tuple[str, ...] = (),
         strict_family: bool = False,
         distance_order: bool = True,
+        pool_size: int = 0,
+        pool_bytes: int = 64 << 20,
         reload_seconds: float = 2.0,
         decoder: Decoder | None = None,
     ) -> None:
@@ -126,6 +135,8 @@ class SnapshotHolder:
         self.embargoed = embargoed
         self.strict_family = strict_family
         self.distance_order = distance_order
+        self.pool_size = pool_size
+        self.pool_bytes = pool_bytes
         self.reload_seconds = reload_seconds
         self.decoder: Decoder = decoder or default_decoder
         self.current: Loaded | None = None
@@ -145,6 +156,8 @@ class SnapshotHolder:
                 decoder=self.decoder,
                 strict_family=self.strict_family,
                 distance_order=self.distance_order,
+                pool_size=self.pool_size,
+                pool_bytes=self.pool_bytes,
             )
         except FormatError as exc:
             self.failures += 1
@@ -183,6 +196,8 @@ class SnapshotHolder:
                     decoder=self.decoder,
                     strict_family=self.strict_family,
                     distance_order=self.distance_order,
+                    pool_size=self.pool_size,
+                    pool_bytes=self.pool_bytes,
                 )
             except FormatError as exc:
                 self.failures += 1

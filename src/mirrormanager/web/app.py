@@ -14,7 +14,17 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +46,9 @@ csrf = CSRFProtect()
 PUBLIC_VIEWS = "mirrormanager.web.public.views"
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 class BoundedJSONProvider(DefaultJSONProvider):
     """Every `request.get_json` (silent or not) answers 400 for a too-deep document.
 
@@ -44,9 +57,13 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
-            return loads_bounded(s)
+            data = loads_bounded(s)
         except JSONTooDeep as exc:
             raise BadRequest(str(exc)) from None
+        text = s if isinstance(s, str) else s.decode("utf-8", "replace")
+        if "\\u0000" in text:  # a NUL in a string: no text column takes it
+            raise BadRequest("The JSON document contains a NUL character.")
+        return data
 
 
 def create_app(
@@ -148,6 +165,18 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     factory = app.extensions["mm_session_factory"]
+
+    @app.before_request
+    def refuse_nul() -> None:
+        # No text column takes a NUL byte (PostgreSQL refuses it with an error, SQLite keeps
+        # it): one clear 400 here instead of a 500 from the database later.
+        # `next` is exempt: it only ever feeds a redirect, which drops control characters.
+        if "\x00" in request.path or any(
+            "\x00" in value for key, value in request.args.items(multi=True) if key != "next"
+        ):
+            abort(400, "The request contains a NUL byte.")
+        if request.mimetype in _FORM_TYPES and any("\x00" in v for v in request.form.values()):
+            abort(400, "The form contains a NUL byte.")
 
     @app.before_request
     def open_session() -> None:

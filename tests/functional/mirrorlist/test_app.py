@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as ET
 import httpx
@@ -431,3 +432,38 @@ def test_control_characters_are_refused(app: MirrorlistApp, endpoint: str, query
         assert ET.fromstring(r.content).tag == NS + "metalink"
     else:
         assert r.text.count("\n") == 1
+
+
+def test_answers_come_from_the_pools_and_the_background_refreshes_them(
+    tmp_path: Path, geoip: Path
+) -> None:
+    app = make_app(tmp_path, geoip, pool_size=2)
+
+    async def body(client: httpx.AsyncClient) -> list[list[str]]:
+        answers = []
+        for _ in range(12):
+            r = await client.get("/mirrorlist?repo=fedora-41&arch=x86_64")
+            answers.append(r.text.splitlines())
+        loaded = app.holder.current
+        assert loaded is not None and loaded.pools is not None
+        assert loaded.pools.hits == 10, "two drawn, then served from the pool"
+        draws = loaded.pools.draws
+        for _ in range(100):  # the background task redraws what was served
+            await asyncio.sleep(0.05)
+            if loaded.pools.draws > draws:
+                break
+        assert loaded.pools.draws > draws
+        return answers
+
+    answers = run(session(app, body))
+    for lines in answers:  # every answer: the same header and hosts as unpooled
+        assert lines[0] == "# repo = fedora-41 arch = x86_64 country = DE continent = EU"
+        assert len(lines) == 6
+        assert {urlsplit(u).hostname for u in lines[1:3]} == {"de1.example", "de2.example"}
+
+
+def test_pool_size_zero_draws_every_answer(tmp_path: Path, geoip: Path) -> None:
+    app = make_app(tmp_path, geoip, pool_size=0)
+    assert get(app, "/mirrorlist?repo=fedora-41&arch=x86_64").status_code == 200
+    loaded = app.holder.current
+    assert loaded is not None and loaded.pools is not None and loaded.pools.hits == 0

@@ -42,6 +42,11 @@ def test_public_mirror_listing(api: Any, web_world: World, db_session: Session) 
     assert "netblocks" not in data["mirrors"][0] and "admin_active" not in data["mirrors"][0]
     assert api.get("/api/v1/mirrors?country=fr").get_json()["mirrors"] == []
     assert api.get("/api/v1/mirrors?page=x").status_code == 400
+    for bad in ("DEU", "1x", "D%C3%A9"):
+        r = api.get(f"/api/v1/mirrors?country={bad}")
+        assert r.status_code == 400 and "two-letter" in r.get_json()["detail"]
+    # A NUL byte never reaches SQL (PostgreSQL refuses it in a text parameter): a clear 400.
+    assert api.get("/api/v1/mirrors?country=D%00").status_code == 400
 
 
 def test_openapi_document(api: Any) -> None:
@@ -168,3 +173,21 @@ def _no_duplicate_select(real: Any) -> Any:
         return stmt
 
     return fake
+
+
+def test_nul_bytes_are_a_clear_400_everywhere(
+    api: Any, web_world: World, db_session: Session
+) -> None:
+    """No text column takes a NUL (PostgreSQL errors): refused before any query runs."""
+    assert api.get("/api/mirroradmins?name=a%00b").status_code == 400
+    assert api.get("/mirrors?country=D%00").status_code == 400
+    assert api.get("/login?next=/%00").status_code == 200  # `next` just falls back
+    r = api.post("/login", data={"username": "a\x00", "password": "x"})
+    assert r.status_code == 400
+    r = api.post(
+        "/api/v1/sites",
+        data='{"name": "a\\u0000b"}',
+        content_type="application/json",
+        headers=_auth(_token(db_session, web_world.admin)),
+    )
+    assert r.status_code == 400 and "NUL" in r.get_data(as_text=True)

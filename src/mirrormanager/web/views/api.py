@@ -132,7 +132,10 @@ def mirrors() -> dict[str, Any]:
     stmt = _public_hosts()
     country = request.args.get("country", "").strip().upper()
     if country:
-        stmt = stmt.where(Host.country == country[:2])
+        # Checked before it reaches SQL: PostgreSQL refuses a NUL in a text parameter.
+        if len(country) != 2 or not (country.isascii() and country.isalpha()):
+            abort(400, "country must be a two-letter ISO 3166 code")
+        stmt = stmt.where(Host.country == country)
     hosts = db().scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {
         "page": page,

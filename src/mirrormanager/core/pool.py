@@ -1,0 +1,313 @@
+"""Pools of drawn answers per client class: a request becomes a look-up (pure).
+
+Most requests of one snapshot fall into few *classes*: the same directory host set, client
+country, client cell (the distance origin), IP family and `Options`. Their answers differ
+only by the random order of the country, continent and global steps, so `AnswerPools`
+keeps, per class, a few (`size`) independently drawn orders of those steps — `pick()` with
+no netblock/ASN step — and a request takes one at random and adds its own netblock/ASN
+hosts in front. The records are shared with the `SelectionIndex`: per class one tuple of
+them, an entry is an array of 4-byte indices into it (a pool of 32 entries of 250 hosts:
+~35 KB, whatever the format) inside a tuple the garbage collector does not track.
+
+Exactness (docs mirrorlist-server.md "Answer pools"):
+- A host added by the netblock/ASN steps is taken out of the drawn order. A weighted
+  shuffle without some of its items is a weighted shuffle of the rest (exponential keys:
+  the remaining keys are untouched), so the answer has the distribution `pick()` gives.
+- The step structure that depends on those hosts is recomputed: the global step is
+  dropped when the netblock/ASN hosts bring the answer to `minimum`, and a `country=`
+  answer whose requested countries' hosts were all taken by them is drawn afresh.
+- The first position is drawn fresh per request (one random number and a bisect over
+  the first run's cumulative bandwidths) and moved to the front: over many requests the
+  first host follows the bandwidth shares exactly, as if every answer were drawn anew.
+  Positions further down are shared between the requests served by one entry until the
+  entry is redrawn (`refresh`, in the background).
+- Classes where the client's IP family reorders hosts (`… -reachable first`) are not
+  pooled: every request is a fresh `pick()`.
+
+Bounded: entries are counted in bytes (an estimate of the arrays held), least recently
+used classes are dropped beyond `max_bytes`. Made per snapshot: a swap drops them all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import NamedTuple
+
+from mirrormanager.core.geo import Position
+from mirrormanager.core.selection import (
+    Client,
+    HostHosts,
+    HostRecord,
+    Options,
+    Picked,
+    SelectionIndex,
+    pick,
+    preferred,
+)
+
+# (id of the host set, client country, client cell, IP family, options)
+ClassKey = tuple[int, str, Position | None, int, Options]
+
+_BANDED = frozenset({"continent", "global"})
+_ENTRY_OVERHEAD = 200  # bytes: the Drawn object, its lists' headers, the steps
+_CLASS_OVERHEAD = 600  # bytes: the ClassPool, its key and its dict slot
+
+
+class Drawn(NamedTuple):
+    """One drawn answer of a class: `pick()` without netblock/ASN steps.
+
+    Only arrays, strings and numbers: the garbage collector untracks such a tuple, so
+    tens of thousands of entries add nothing to its walks (a full collection over
+    per-entry lists and objects took tens of milliseconds: a p99 outlier)."""
+
+    order: array[int]  # indices into the class's `members`, in the drawn order
+    steps: tuple[tuple[str, int], ...]
+    notes: tuple[str, ...]
+    family_note: str
+    cumulative: array[float]  # the first run's cumulative bandwidths (first position)
+    global_from: int  # index of the first record of the global step (len: none)
+
+    @property
+    def cost(self) -> int:
+        return _ENTRY_OVERHEAD + 4 * len(self.order) + 8 * len(self.cumulative)
+
+
+@dataclass(slots=True)
+class ClassPool:
+    """The drawn answers of one class, and what the background refresh needs."""
+
+    hosts: HostHosts  # kept: the key holds its id
+    client: Client  # a client of the class (country, position, family)
+    options: Options
+    entries: list[Drawn] = field(default_factory=list)
+    # the records of every answer of the class (the same set each draw), and each
+    # host's index there
+    members: tuple[HostRecord, ...] = ()
+    slot_of: dict[int, int] = field(default_factory=dict)
+    has_global: bool = False  # the answers reach the global step (default steps only)
+    pooled: bool = True  # False: the family reorders hosts, every request is drawn anew
+    served: int = 0  # answers served since the last refresh
+    next_slot: int = 0  # the entry the refresh replaces next
+    cost: int = _CLASS_OVERHEAD
+
+
+class AnswerPools:
+    """Per-class pools of drawn answers over one `SelectionIndex` (see the module doc)."""
+
+    def __init__(self, index: SelectionIndex, *, size: int = 16, max_bytes: int = 64 << 20):
+        self.index = index
+        self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.hits = 0  # answers served from a pool entry
+        self.draws = 0  # entries drawn (on requests while a pool fills, and refreshes)
+        self._pools: OrderedDict[ClassKey, ClassPool] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pools)
+
+    def pick(
+        self, hosts: HostHosts, client: Client, options: Options, rng: random.Random
+    ) -> Picked:
+        """`pick(index, hosts, client, options, rng)`, from the class's pool when it can."""
+        index = self.index
+        if self.size <= 0 or (client.country and client.country in index.embargoed):
+            return pick(index, hosts, client, options, rng)
+        family = client.address.version if client.address is not None else 0
+        key: ClassKey = (id(hosts), client.country, index.cell(client), family, options)
+        pools = self._pools
+        pool = pools.get(key)
+        if pool is None or pool.hosts is not hosts:
+            pool = ClassPool(hosts, client, options)
+            self._add(key, pool)
+        else:
+            pools.move_to_end(key)
+        if not pool.pooled:
+            return pick(index, hosts, client, options, rng)
+        entries = pool.entries
+        if len(entries) < self.size:
+            drawn = self._draw(pool, rng)
+            if drawn is None:
+                return pick(index, hosts, client, options, rng)
+            entries.append(drawn)
+            self._grow(drawn.cost)
+        else:
+            drawn = entries[rng.randrange(len(entries))]
+            self.hits += 1
+        pool.served += 1
+        answer = self._compose(pool, drawn, hosts, client, options, rng)
+        return answer if answer is not None else pick(index, hosts, client, options, rng)
+
+    def refresh(self, rng: random.Random, max_draws: int) -> int:
+        """Redraw up to `max_draws` entries of the classes that served answers since their
+        last refresh, most served first; returns the number redrawn (for the background
+        task: a bounded slice of work between requests)."""
+        busy = sorted(
+            (p for p in self._pools.values() if p.served and p.pooled and p.entries),
+            key=lambda p: -p.served,
+        )
+        done = 0
+        for pool in busy:
+            if done >= max_draws:
+                break
+            for _ in range(min(pool.served, len(pool.entries), max_draws - done)):
+                drawn = self._draw(pool, rng)
+                if drawn is None:
+                    break
+                slot = pool.next_slot % len(pool.entries)
+                old = pool.entries[slot]
+                pool.entries[slot] = drawn
+                pool.next_slot = slot + 1
+                delta = drawn.cost - old.cost
+                pool.cost += delta
+                self.bytes += delta
+                done += 1
+            pool.served = 0
+        return done
+
+    def _add(self, key: ClassKey, pool: ClassPool) -> None:
+        old = self._pools.pop(key, None)
+        if old is not None:
+            self.bytes -= old.cost
+        self._pools[key] = pool
+        self.bytes += pool.cost
+        self._trim()
+
+    def _grow(self, cost: int) -> None:
+        # the pool grown is the most recently used: trimming never drops it while others
+        # remain; a single pool over `max_bytes` stays (its size is bounded by `size`)
+        pool = next(reversed(self._pools.values()))
+        pool.cost += cost
+        self.bytes += cost
+        self._trim()
+
+    def _trim(self) -> None:
+        pools = self._pools
+        while self.bytes > self.max_bytes and len(pools) > 1:
+            _key, dropped = pools.popitem(last=False)
+            self.bytes -= dropped.cost
+
+    def _draw(self, pool: ClassPool, rng: random.Random) -> Drawn | None:
+        """A fresh class answer; None (and the class unpooled) when it cannot be pooled."""
+        index = self.index
+        options = dataclasses.replace(pool.options, use_netblocks=False)
+        picked = pick(index, pool.hosts, pool.client, options, rng)
+        self.draws += 1
+        client = pool.client
+        family = client.address.version if client.address is not None else 0
+        unreachable = index.unreachable.get(family, frozenset())
+        if picked.embargoed or (
+            unreachable
+            and not index.strict_family
+            and index.view(index.dir_hosts(pool.hosts), options.protocols).carries_any(
+                family, unreachable
+            )
+        ):
+            # the family reorders every step, netblock/ASN hosts included: not pooled
+            pool.pooled = False
+            return None
+        records = picked.records
+        run = 0
+        if picked.steps:
+            step, count = picked.steps[0]
+            run = count
+            cell = index.cell(client)
+            if step in _BANDED and cell is not None and count > 1:
+                # a banded step: the first host comes from the nearest band with hosts
+                bands = index.band_table.for_hosts(cell, [r.host.id for r in records[:count]])
+                first = bands[0]
+                run = next((n for n, band in enumerate(bands) if band != first), count)
+        global_from = len(records)
+        if not options.countries and picked.steps and picked.steps[-1][0] == "global":
+            global_from -= picked.steps[-1][1]
+        if not pool.members:  # the same for every answer of the class
+            pool.members = tuple(records)
+            pool.slot_of = {r.host.id: n for n, r in enumerate(records)}
+            pool.has_global = not options.countries and "country = global" in picked.notes
+        slots = list(map(pool.slot_of.get, [r.host.id for r in records]))
+        if len(slots) != len(pool.members) or None in slots:
+            pool.pooled = False  # not the class's host set: never expected, never pooled
+            return None
+        return Drawn(
+            order=array("I", slots),  # type: ignore[arg-type]  # None was excluded
+            steps=tuple(picked.steps),
+            notes=tuple(picked.notes),
+            family_note=picked.family_note,
+            cumulative=array(
+                "d", accumulate(float(max(1, r.host.bandwidth)) for r in records[:run])
+            ),
+            global_from=global_from,
+        )
+
+    def _compose(
+        self,
+        pool: ClassPool,
+        drawn: Drawn,
+        hosts: HostHosts,
+        client: Client,
+        options: Options,
+        rng: random.Random,
+    ) -> Picked | None:
+        """The request's answer: its netblock/ASN hosts, then the drawn order without
+        them (first position drawn fresh when there are none); None: draw it afresh."""
+        index = self.index
+        result = Picked(family_note=drawn.family_note)
+        chosen: set[int] = set()
+        if index.strict_family and drawn.family_note:
+            # as pick(): hosts unreachable in the family are candidates of no step
+            family = client.address.version if client.address is not None else 0
+            chosen.update(index.unreachable.get(family, frozenset()))
+        if options.use_netblocks and client.address is not None:
+            view = index.view(index.dir_hosts(hosts), options.protocols)
+            preferred(index, view, client, chosen, rng, result)
+        members = pool.members
+        order = drawn.order
+        records = list(map(members.__getitem__, order))
+        if not result.records:
+            cumulative = drawn.cumulative
+            if len(cumulative) > 1:
+                k = bisect_right(cumulative, rng.random() * cumulative[-1])
+                k = min(k, len(cumulative) - 1)
+                if k:  # within the first step: the step counts do not change
+                    records.insert(0, records.pop(k))
+            result.records = records
+            result.steps = list(drawn.steps)
+            result.notes = list(drawn.notes)
+            return result
+        slot_of = pool.slot_of
+        taken = [slot_of[r.host.id] for r in result.records if r.host.id in slot_of]
+        steps = list(drawn.steps)
+        notes = list(drawn.notes)
+        global_from = drawn.global_from
+        if taken:
+            ends = list(accumulate(count for _step, count in steps))
+            for p in sorted(map(order.index, taken), reverse=True):
+                del records[p]
+                s = bisect_right(ends, p)
+                steps[s] = (steps[s][0], steps[s][1] - 1)
+                if p < drawn.global_from:
+                    global_from -= 1
+        rest = records
+        if pool.has_global and len(result.records) + global_from >= index.minimum:
+            # pick() would not have reached the global step
+            if steps and steps[-1][0] == "global":
+                rest = rest[:global_from]
+                steps.pop()
+            notes.remove("country = global")
+        if (
+            options.countries
+            and drawn.steps
+            and drawn.steps[0][0] == "country"
+            and not any(count for step, count in steps if step == "country")
+        ):
+            return None  # the requested countries' hosts all came first: pick() anew
+        result.records += rest
+        result.steps += [(step, count) for step, count in steps if count]
+        result.notes += notes
+        return result
