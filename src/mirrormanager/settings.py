@@ -299,6 +299,11 @@ class Settings:
     )
     web_netblock_max_prefix_v6: int = setting(32, help="The same limit for IPv6 netblocks")
     web_page_size: int = setting(50, help="Rows per page on long lists")
+    web_check_min_interval: float = setting(
+        300.0,
+        help="Seconds between two 'Check now' crawls of one host (the host page's button and "
+        "POST /api/v1/hosts/{id}/check); 0 allows back-to-back checks",
+    )
     oidc_issuer: str = setting("", help="OpenID Connect provider URL; empty disables OIDC login")
     oidc_client_id: str = setting("", help="OIDC client id registered at the provider")
     oidc_client_secret: str = setting("", help="OIDC client secret", secret=True)
@@ -567,6 +572,7 @@ _NON_NEGATIVE: tuple[str, ...] = ("file_detail_keep_days", "checkin_min_interval
 _NON_NEGATIVE += ("crawler_log_keep", "crawler_max_differing_files")
 _NON_NEGATIVE += ("auth_throttle_base_seconds", "auth_throttle_max_seconds")
 _NON_NEGATIVE += ("auth_throttle_forget_hours", "mirrorlist_pool_size")
+_NON_NEGATIVE += ("web_check_min_interval",)
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:

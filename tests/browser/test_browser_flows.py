@@ -109,6 +109,7 @@ def test_mirror_admin_registers_a_mirror_and_admin_disables_it(
     page.fill("input[id$='-url']", "https://ftp.example.edu/pub/epel")
     page.click("button:has-text('Add')")
     page.wait_for_selector("text=https://ftp.example.edu/pub/epel")
+    page.click("details:has(#nb-netblock) > summary")  # add forms fold away on the host page
     page.fill("#nb-netblock", "192.0.2.0/24")
     page.click("form:has(#nb-netblock) button")
     page.wait_for_selector("td:has-text('192.0.2.0/24')")
@@ -121,11 +122,10 @@ def test_mirror_admin_registers_a_mirror_and_admin_disables_it(
     admin.goto(f"{server}/admin/")
     shot(admin, "05-admin-dashboard")
     admin.goto(f"{server}/admin/hosts")
-    admin.click("a[href*='/switch']")
-    admin.uncheck("#admin_active")
+    admin.click("a[href*='/switch']")  # one step: the page asks why and disables
     admin.fill("#reason", "Serves outdated content")
-    admin.click("button:has-text('Save')")
-    admin.wait_for_selector("text=Serves outdated content")
+    admin.click("button:has-text('Disable host')")
+    admin.wait_for_selector("text=disabled by the admins: Serves outdated content")
     shot(admin, "06-host-disabled-by-admin")
 
     engine = make_engine(file_db)

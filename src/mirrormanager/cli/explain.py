@@ -8,13 +8,11 @@ server's own code, then every host of the snapshot gets its verdict (`core.expla
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import click
 
 from mirrormanager.cli.context import app_context, config_option
-from mirrormanager.errors import InputError
 
 
 @click.command("explain")
@@ -61,60 +59,20 @@ def explain_command(
 ) -> None:
     """Show which step offered each host for a request, and why every other host was not
     offered (inactive, stale repodata, country not allowed, private, wrong family, …)."""
-    from mirrormanager.core.explain import explain
-    from mirrormanager.core.netblocks import parse_address
-    from mirrormanager.core.selection import (
-        METALINK_PROTOCOLS,
-        MIRRORLIST_PROTOCOLS,
-        Client,
-        Options,
-    )
-    from mirrormanager.core.targets import LookupFailure, resolve_path, resolve_repo
-    from mirrormanager.mirrorlist.app import ServerConfig
-    from mirrormanager.mirrorlist.geoip import open_geoip
-    from mirrormanager.mirrorlist.handlers import parse_protocols
-    from mirrormanager.mirrorlist.state import default_decoder, load
+    from mirrormanager.mirrorlist.explain_request import ExplainRequest, explain_request
 
-    if bool(repo) != bool(arch) or bool(repo) == bool(path):
-        raise InputError("give either --repo and --arch, or --path")
-    config = ServerConfig.from_settings(app_context().settings, snapshot=snapshot_path)
-    loaded = load(
-        config.snapshot_path,
-        minimum=config.minimum,
-        embargoed=config.embargoed_countries,
-        decoder=default_decoder,
-        strict_family=config.strict_family,
-        distance_order=config.distance_order,
+    request = ExplainRequest(
+        repo=repo,
+        arch=arch,
+        path=path,
+        address=address,
+        country=country,
+        protocol=protocol,
+        metalink=metalink,
+        snapshot_path=snapshot_path,
+        seed=seed,
     )
-    try:
-        if repo and arch:
-            target = resolve_repo(loaded.snapshot, repo, arch, metalink=metalink)
-        else:
-            target = resolve_path(loaded.snapshot, path or "", metalink=metalink)
-    except LookupFailure as failure:
-        what = f"path {failure.path!r}" if failure.path else f"repo {failure.repo!r} arch "
-        what += "" if failure.path else repr(failure.arch)
-        raise InputError(
-            f"the snapshot has no answer for {what}: {failure.kind.replace('_', ' ')}",
-            hint=f"snapshot {config.snapshot_path}, serial {loaded.snapshot.serial}",
-        ) from None
-    try:
-        client_address = parse_address(address) if address else None
-    except ValueError:
-        raise InputError(f"--ip {address!r} is not an IP address") from None
-    position = None
-    geo_country = (country or "").upper()
-    if client_address is not None and not country:
-        geoip = open_geoip(config.geoip_path)
-        geo_country, position = geoip.locate(client_address)
-    client = Client(
-        client_address, loaded.index.client_country(client_address, geo_country), position
-    )
-    default = METALINK_PROTOCOLS if metalink else MIRRORLIST_PROTOCOLS
-    options = Options(protocols=parse_protocols(protocol) if protocol else default)
-    if not options.protocols:
-        raise InputError(f"--protocol {protocol!r} names none of https, http, ftp, rsync")
-    result = explain(loaded.index, target, client, options, random.Random(seed))
+    result = explain_request(app_context().settings, request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:

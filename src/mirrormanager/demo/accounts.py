@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from mirrormanager.db.models import Site, SiteAdmin
 from mirrormanager.web import accounts
 
+DEMO_DOMAIN = "demo.example"
+
 
 @dataclass(frozen=True)
 class DemoAccount:
@@ -38,12 +40,17 @@ def create_demo_accounts(session: Session, admin_group: str) -> list[DemoAccount
     for username, role in (("demo-admin", "admin"), ("demo-mirror", "mirror admin")):
         user = accounts.find_user(session, username)
         password: str | None = None
+        # demo.example (RFC 2606 style: never a real domain) passes the app's own e-mail
+        # check, so the demo mirror admin can save their account page.
+        email = f"{username}@{DEMO_DOMAIN}"
+        if user is not None and (user.email or "").endswith("@localhost"):
+            user.email = email  # demo databases made before the change
         if user is None:
             password = secrets.token_urlsafe(9)
             user = accounts.create_user(
                 session,
                 username,
-                email=f"{username}@localhost",
+                email=email,
                 password=password,
                 email_confirmed=True,
             )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mirrormanager.web.api_schema_checks import check_paths
+
 _STR = {"type": "string"}
 _BOOL = {"type": "boolean"}
 _INT = {"type": "integer"}
@@ -149,6 +151,11 @@ def _schemas() -> dict[str, Any]:
                 "site": _STR,
                 "country": _STR,
                 "categories": {"type": "array", "items": _OBJECT},
+                "state": {
+                    "type": "object",
+                    "description": "The host's one state (the web UI's badge): code, label, "
+                    "detail, offered, stale categories",
+                },
             },
             "required": ["id", "name", "site", "country", "categories"],
         },
@@ -265,6 +272,7 @@ def openapi_document() -> dict[str, Any]:
             "schemas": _schemas(),
         },
         "paths": {
+            **check_paths(_errors, _json),
             "/mirrors": _mirrors(),
             "/sites": {
                 "get": _op("The caller's sites (all for an admin)", errors=(401,)),

@@ -37,7 +37,7 @@ from mirrormanager.errors import ManageError
 from mirrormanager.formats.json_bounded import JSONTooDeep, loads_bounded
 from mirrormanager.logging import get_logger
 from mirrormanager.settings import Settings, load_settings
-from mirrormanager.web import oidc
+from mirrormanager.web import checks, crumbs, oidc
 from mirrormanager.web.permissions import current_user, is_admin
 from mirrormanager.web.security import password_fingerprint
 
@@ -93,6 +93,8 @@ def create_app(
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.effective_database_url))
     app.extensions["mm_session_factory"] = session_factory
+    # "Check now" crawls in a thread of this process; tests put an inline runner here.
+    app.extensions["mm_check_runner"] = checks.thread_runner(session_factory, settings)
     csrf.init_app(app)
     oidc.init_app(app, settings)
     _register_blueprints(app)
@@ -109,9 +111,12 @@ def _register_blueprints(app: Flask) -> None:
         admin_dashboard,
         admin_users,
         api,
+        api_checks,
         api_manage,
         auth,
+        host_checks,
         host_items,
+        host_offered,
         hosts,
         sites,
     )
@@ -132,9 +137,11 @@ def _register_blueprints(app: Flask) -> None:
         admin_dashboard,
         admin_crud,
         admin_users,
+        host_checks,
+        host_offered,
     ):
         app.register_blueprint(module.bp)
-    del api_manage  # imported for its routes on api.bp
+    del api_checks, api_manage  # imported for their routes on api.bp
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     from mirrormanager.web.compat import views as compat
@@ -263,6 +270,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
+
+    app.add_template_global(crumbs.for_request, "breadcrumbs_for_request")
 
     @app.context_processor
     def globals_() -> dict[str, Any]:

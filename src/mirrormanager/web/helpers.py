@@ -84,9 +84,15 @@ def paginate(
 
 
 def confirm_page(
-    question: str, cancel_url: str, *, title: str = "Confirm deletion", action_label: str = "Delete"
+    question: str,
+    cancel_url: str,
+    *,
+    title: str = "Confirm deletion",
+    action_label: str = "Delete",
+    also: Sequence[str] = (),
 ) -> str:
-    """The confirmation step before a delete: a page whose form POSTs back (with CSRF)."""
+    """The confirmation step before a delete: a page whose form POSTs back (with CSRF);
+    `also` lists what goes with it (`web.deletion.consequences`)."""
     from flask import render_template
 
     return render_template(
@@ -95,6 +101,7 @@ def confirm_page(
         question=question,
         action_label=action_label,
         cancel_url=cancel_url,
+        also=also,
     )
 
 

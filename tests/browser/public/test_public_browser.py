@@ -153,3 +153,19 @@ def test_map_shows_every_mirror_with_a_popup(page: Any, server: str) -> None:
         "new MouseEvent('click', {bubbles: true, clientX: 0, clientY: 0})))"
     )
     _check(page, server, "map")
+
+
+@pytest.mark.parametrize("path", ["/mirrors", "/mirrors/Fedora/41/x86_64", "/propagation"])
+def test_no_sideways_scroll_at_390_px(browser: Any, server: str, path: str) -> None:
+    """Wide tables scroll inside their own box; the page itself stays 390 px wide."""
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(server + path)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    table = page.evaluate(
+        "Math.max(0, ...[...document.querySelectorAll('table')].map(t => t.scrollWidth))"
+    )
+    context.close()
+    assert width <= 390, f"{path} is {width} px wide"
+    if path.startswith("/mirrors"):
+        assert table > 390  # the table is wider: it scrolls in its box, not the page

@@ -155,6 +155,9 @@ def web_app_factory(db_session: Session, tmp_path: Path) -> Callable[..., Flask]
     def build(**overrides: Any) -> Flask:
         app = create_app(web_settings(tmp_path, **overrides), session_factory=lambda: db_session)
         app.config["TESTING"] = True
+        # "Check now" jobs stay queued: a crawl would leave loopback (tests/functional/web/
+        # test_check_now.py runs them against a real mirror).
+        app.extensions["mm_check_runner"] = lambda job_id, host_id: None
         return app
 
     return build

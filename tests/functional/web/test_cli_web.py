@@ -140,3 +140,26 @@ def test_demo_accounts(db_session) -> None:  # type: ignore[no-untyped-def]
     assert db_session.scalar(select(m.SiteAdmin).where(m.SiteAdmin.site_id == site.id))
     again = create_demo_accounts(db_session, "sysadmin-web")
     assert [a.password for a in again] == [None, None]
+
+
+def test_demo_mirror_admin_can_save_their_account_page(db_session, web_client) -> None:  # type: ignore[no-untyped-def]
+    from mirrormanager.demo.accounts import create_demo_accounts
+    from tests import factories as f
+
+    f.SiteFactory(name="demo-site")
+    old = m.User(username="demo-admin", email="demo-admin@localhost")  # an older demo database
+    db_session.add(old)
+    db_session.flush()
+    create_demo_accounts(db_session, "sysadmin-web")
+    db_session.commit()
+    users = {u.username: u for u in db_session.scalars(select(m.User))}
+    assert users["demo-mirror"].email == "demo-mirror@demo.example"
+    assert users["demo-admin"].email == "demo-admin@demo.example"
+    client = web_client(users["demo-mirror"])
+    page = client.post(
+        "/account/", {"email": users["demo-mirror"].email, "display_name": "Demo Mirror"}
+    )
+    assert page.status_code == 302, page.get_data(as_text=True)
+    db_session.expire_all()
+    saved = db_session.scalar(select(m.User).where(m.User.username == "demo-mirror"))
+    assert saved.display_name == "Demo Mirror"

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from mirrormanager.web import audit
+from mirrormanager.web import audit, deletion
 from mirrormanager.web.crud import CrudSpec
 from mirrormanager.web.helpers import confirm_page, paginate
 from mirrormanager.web.permissions import admin_required, current_user, db, get_or_404
@@ -147,7 +147,11 @@ def delete(key: str, object_id: int) -> Any:
     obj = _object(spec, object_id)
     description = spec.describe(obj)
     if request.method == "GET":
-        return confirm_page(f"Delete the {spec.singular} {description}?", _list_url(spec))
+        return confirm_page(
+            f"Delete the {spec.singular} {description}?",
+            _list_url(spec),
+            also=deletion.consequences(db(), obj),
+        )
     audit.record(db(), current_user(), "delete", obj, f"{spec.singular} {description} deleted")
     db().delete(obj)
     try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from mirrormanager.db.models import AuditLog, Host, HostCategoryDir, JobRun, Site
 from mirrormanager.errors import ManageError
 from mirrormanager.manage.hosts import set_host_enabled
+from mirrormanager.web import host_health
 from mirrormanager.web.forms import AdminSwitchForm
 from mirrormanager.web.helpers import paginate, refused_on_form
 from mirrormanager.web.permissions import actor, admin_required, db, host_for
@@ -77,30 +78,56 @@ def hosts() -> str:
     elif state == "private":
         stmt = stmt.where(Host.private.is_(True))
     page = paginate(db(), stmt, search=[Host.name, Site.name, Host.country])
-    return render_template("admin/hosts.html", page=page, state=state, filters=HOST_FILTERS)
+    return render_template(
+        "admin/hosts.html",
+        page=page,
+        state=state,
+        filters=HOST_FILTERS,
+        states=host_health.for_viewer(page.items),
+    )
 
 
 @bp.route("/hosts/<int:host_id>/switch", methods=["GET", "POST"])
 @admin_required
 def switch_host(host_id: int) -> Any:
+    """Disable (asking why) or enable a host in one step.
+
+    The page does the opposite of the host's current switch; the form says which in
+    `action`, so a page left open while someone else flipped the switch does not undo it.
+    """
     host = host_for(host_id)
-    form = AdminSwitchForm(obj=host)
-    if request.method == "GET":
-        form.reason.data = host.disable_reason or ""
+    form = AdminSwitchForm()
+    enable = not host.admin_active
     if form.validate_on_submit():
-        enable = bool(form.admin_active.data)
+        action = form.action.data or ("enable" if enable else "disable")
+        if action not in ("enable", "disable"):
+            abort(400, "action must be enable or disable")
+        enable = action == "enable"
+        reason = (form.reason.data or "").strip()
         try:
-            set_host_enabled(db(), actor(), host, enable, form.reason.data)
+            set_host_enabled(db(), actor(), host, enable, reason)
         except ManageError as exc:
             refused_on_form(form, exc)
         else:
             db().commit()
-            flash(f"Host {host.name} {'enabled' if enable else 'disabled'}.", "success")
+            done = "enabled" if enable else f"disabled: {reason}"
+            flash(f"Host {host.name} {done}.", "success")
             return redirect(url_for("hosts.show", host_id=host.id))
+    form.action.data = "enable" if enable else "disable"
+    verb = "Enable" if enable else "Disable"
     return render_template(
         "form_page.html",
         f=form,
-        title=f"Enable or disable {host.name}",
+        title=f"{verb} host {host.name}",
+        intro=(
+            "The host goes back into the mirror lists (if its admins have it active); "
+            "the crawler's failure count is reset."
+            if enable
+            else "The host leaves the mirror lists at the next snapshot. Its admins see "
+            "the reason and cannot enable it themselves."
+        ),
+        submit=f"{verb} host",
+        skip=("reason",) if enable else (),
         cancel_url=url_for("hosts.show", host_id=host.id),
     )
 

@@ -13,10 +13,12 @@ from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from mirrormanager.core.host_state import HostState
 from mirrormanager.db import throttle
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import ApiToken, Host, Site, User
 from mirrormanager.manage import access, carried, fields, hosts, present, tokens
+from mirrormanager.web import host_health
 from mirrormanager.web.api_schema import openapi_document
 from mirrormanager.web.helpers import app_settings, request_client
 from mirrormanager.web.permissions import (
@@ -142,8 +144,11 @@ def mirrors() -> dict[str, Any]:
     }
 
 
-def _host_json(host: Host, *, public: bool) -> dict[str, Any]:
-    return present.host_dict(db(), host, public=public)
+def _host_json(host: Host, *, public: bool, state: HostState | None = None) -> dict[str, Any]:
+    data = present.host_dict(db(), host, public=public)
+    if state is not None:
+        data["state"] = state.as_dict()  # the web UI's one state (core.host_state)
+    return data
 
 
 @bp.get("/hosts")
@@ -155,13 +160,16 @@ def my_hosts() -> dict[str, Any]:
     stmt = access.visible_hosts(actor()).order_by(Host.name)
     if "site_id" in request.args:
         stmt = stmt.where(Host.site_id == _int_arg("site_id", 0, 1, access.MAX_ID))
-    return {"hosts": [_host_json(h, public=False) for h in db().scalars(stmt)]}
+    rows = db().scalars(stmt).all()
+    states = host_health.for_viewer(rows)
+    return {"hosts": [_host_json(h, public=False, state=states[h.id]) for h in rows]}
 
 
 @bp.get("/hosts/<int:host_id>")
 @login_required
 def get_host(host_id: int) -> dict[str, Any]:
-    return _host_json(host_for(host_id), public=False)
+    host = host_for(host_id)
+    return _host_json(host, public=False, state=host_health.for_viewer([host])[host.id])
 
 
 def payload(allowed: Iterable[str]) -> dict[str, Any]:

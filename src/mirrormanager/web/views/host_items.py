@@ -13,10 +13,12 @@ from sqlalchemy import select
 from mirrormanager.db.models import Category, Host, HostCategory, Location
 from mirrormanager.errors import ManageError
 from mirrormanager.manage import carried, items, validation
+from mirrormanager.web import deletion
 from mirrormanager.web.forms import (
     AclIpForm,
     BaseForm,
     CountryForm,
+    HostCategoryEditForm,
     HostCategoryForm,
     HostLocationForm,
     HostUrlForm,
@@ -177,6 +179,31 @@ def add_category(host_id: int) -> Any:
     )
 
 
+@bp.route("/host-categories/<int:hc_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_category(hc_id: int) -> Any:
+    """Admins: change `always_up2date` of a category carried (MirrorManager2 allows it)."""
+    require_admin()
+    hc = host_category_for(hc_id)
+    host = hc.host
+    form = HostCategoryEditForm(obj=hc)
+    if form.validate_on_submit():
+        try:
+            carried.set_category(db(), actor(), hc, always_up2date=bool(form.always_up2date.data))
+        except ManageError as exc:
+            refused_on_form(form, exc)
+        else:
+            db().commit()
+            flash(f"Saved {hc.category.name} on {host.name}.", "success")
+            return _to_host(host)
+    return render_template(
+        "form_page.html",
+        f=form,
+        title=f"{hc.category.name} on {host.name}",
+        cancel_url=url_for("hosts.show", host_id=host.id),
+    )
+
+
 @bp.route("/host-categories/<int:hc_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_category(hc_id: int) -> Any:
@@ -184,9 +211,10 @@ def delete_category(hc_id: int) -> Any:
     host, name = hc.host, hc.category.name
     if request.method == "GET":
         return confirm_page(
-            f"Stop carrying {name} on {host.name}? Its URLs are removed too.",
+            f"Stop carrying {name} on {host.name}?",
             url_for("hosts.show", host_id=host.id),
             action_label="Remove",
+            also=deletion.consequences(db(), hc),
         )
     carried.remove_category(db(), actor(), hc)
     db().commit()

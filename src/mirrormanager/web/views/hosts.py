@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 
 from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.db.models import (
+    AuditLog,
     Category,
     Host,
     HostAclIp,
@@ -23,6 +24,7 @@ from mirrormanager.db.models import (
 )
 from mirrormanager.errors import ManageError
 from mirrormanager.manage import hosts as service
+from mirrormanager.web import checks, deletion, host_health
 from mirrormanager.web.forms import HostForm
 from mirrormanager.web.helpers import app_settings, confirm_page, refused_on_form
 from mirrormanager.web.permissions import (
@@ -37,6 +39,7 @@ from mirrormanager.web.views import host_items
 
 bp = Blueprint("hosts", __name__)
 STALE_DIRS_SHOWN = 50
+HISTORY_SHOWN = 20
 
 
 def _host_form(host: Host | None) -> HostForm:
@@ -127,10 +130,10 @@ def delete(host_id: int) -> Any:
     host = host_for(host_id)
     site_id, name = host.site_id, host.name
     if request.method == "GET":
-        summary = service.host_delete_summary(db(), host)
         return confirm_page(
-            f"Delete the host {host.name} with its {summary.text()}?",
+            f"Delete the host {host.name}?",
             url_for("hosts.show", host_id=host.id),
+            also=deletion.consequences(db(), host),
         )
     service.delete_host(db(), actor(), host)
     db().commit()
@@ -186,6 +189,23 @@ def _items(model: Any, host: Host, order: Any) -> Sequence[Any]:
     return db().scalars(select(model).where(model.host_id == host.id).order_by(order)).all()
 
 
+def _history(host: Host) -> Sequence[AuditLog]:
+    """The last changes of this host and what hangs off it (the audit rows name it)."""
+    return (
+        db()
+        .scalars(
+            select(AuditLog)
+            .where(
+                (AuditLog.object_type == "Host") & (AuditLog.object_id == host.id)
+                | (AuditLog.details["host_id"].as_integer() == host.id)
+            )
+            .order_by(AuditLog.id.desc())
+            .limit(HISTORY_SHOWN)
+        )
+        .all()
+    )
+
+
 @bp.get("/hosts/<int:host_id>")
 @login_required
 def show(host_id: int) -> str:
@@ -198,9 +218,12 @@ def show(host_id: int) -> str:
         .order_by(Location.name)
     )
     admin = is_admin()
+    settings = app_settings()
+    recent_checks = checks.recent(db(), host.id)
     return render_template(
         "hosts/show.html",
         host=host,
+        state=host_health.for_viewer([host], with_paths=True)[host.id],
         host_categories=sorted(host.categories, key=lambda hc: hc.category.name),
         category_form=host_items.category_form(exclude=carried),
         url_forms={hc.id: host_items.url_form(hc.id) for hc in host.categories},
@@ -217,4 +240,11 @@ def show(host_id: int) -> str:
         summary=_dir_summary(host),
         stale_dirs=_stale_dirs(host),
         crawl_log=crawl_log(host.id),
+        checks=recent_checks,
+        check_running=any(
+            j.status in checks.ACTIVE and not checks.is_abandoned(j, settings)
+            for j in recent_checks
+        ),
+        check_interval=settings.web_check_min_interval,
+        history=_history(host),
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from mirrormanager.db.models import Host, Site, User
+from mirrormanager.core.host_state import summarise
+from mirrormanager.db.models import Host, Site, SiteAdmin, User
 from mirrormanager.errors import ManageError
 from mirrormanager.manage import sites as service
+from mirrormanager.web import deletion, host_health
 from mirrormanager.web.forms import SiteAdminForm, SiteForm, text
 from mirrormanager.web.helpers import confirm_page, paginate, refused_on_form
 from mirrormanager.web.permissions import (
@@ -29,7 +31,10 @@ bp = Blueprint("sites", __name__, url_prefix="/sites")
 @login_required
 def my_sites() -> str:
     page = paginate(db(), visible_sites().order_by(Site.name), search=[Site.name])
-    return render_template("sites/list.html", page=page)
+    hosts = [h for site in page.items for h in site.hosts]
+    states = host_health.for_viewer(hosts)
+    health = {site.id: summarise([states[h.id] for h in site.hosts]) for site in page.items}
+    return render_template("sites/list.html", page=page, health=health)
 
 
 def _site_form(site: Site | None) -> SiteForm:
@@ -86,7 +91,12 @@ def show(site_id: int) -> str:
     hosts = db().scalars(select(Host).where(Host.site_id == site.id).order_by(Host.name)).all()
     admins = service.site_admins(db(), actor(), site)
     return render_template(
-        "sites/show.html", site=site, hosts=hosts, admins=admins, admin_form=SiteAdminForm()
+        "sites/show.html",
+        site=site,
+        hosts=hosts,
+        states=host_health.for_viewer(hosts),
+        admins=admins,
+        admin_form=SiteAdminForm(),
     )
 
 
@@ -118,10 +128,10 @@ def edit(site_id: int) -> Any:
 def delete(site_id: int) -> Any:
     site = site_for(site_id)
     if request.method == "GET":
-        summary = service.site_delete_summary(db(), site)
         return confirm_page(
-            f"Delete the site {site.name} with its {summary.text()}? This cannot be undone.",
+            f"Delete the site {site.name}?",
             url_for("sites.show", site_id=site.id),
+            also=deletion.consequences(db(), site),
         )
     name = site.name
     service.delete_site(db(), actor(), site)
@@ -155,9 +165,22 @@ def add_admin(site_id: int) -> Any:
 def remove_admin(site_id: int, link_id: int) -> Any:
     site = site_for(site_id)
     link = service.site_admin_link(db(), actor(), site, link_id)
+    user = db().get(User, link.user_id)
+    name = user.username if user else str(link.user_id)
+    others = db().scalar(
+        select(func.count(SiteAdmin.id)).where(
+            SiteAdmin.site_id == site.id, SiteAdmin.id != link.id
+        )
+    )
+    if not others and not is_admin():
+        # Said at once, not after a confirmation (the service refuses the POST too).
+        flash(
+            f"{name} is the last administrator of {site.name} and cannot be removed. Add "
+            "another administrator first, or delete the site.",
+            "error",
+        )
+        return redirect(url_for("sites.show", site_id=site.id))
     if request.method == "GET":
-        user = db().get(User, link.user_id)
-        name = user.username if user else str(link.user_id)
         return confirm_page(
             f"Remove {name} from the admins of {site.name}?",
             url_for("sites.show", site_id=site.id),
