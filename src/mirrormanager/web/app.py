@@ -175,7 +175,9 @@ def _register_request_hooks(app: Flask) -> None:
             "\x00" in value for key, value in request.args.items(multi=True) if key != "next"
         ):
             abort(400, "The request contains a NUL byte.")
-        if request.mimetype in _FORM_TYPES and any("\x00" in v for v in request.form.values()):
+        if request.mimetype in _FORM_TYPES and any(
+            "\x00" in value for key, value in request.form.items(multi=True) if key != "next"
+        ):
             abort(400, "The form contains a NUL byte.")
 
     @app.before_request
