@@ -57,8 +57,8 @@ def test_login_backs_off_per_account_before_hashing(
     # Locked: even the right password is refused, without hashing, with a retry time.
     r = _login(client, "alice", PASSWORD)
     assert r.status_code == 429
-    assert r.headers["Retry-After"] == "60"
-    assert "try again in 60 s" in r.get_data(True)
+    assert 0 < int(r.headers["Retry-After"]) <= 60  # the lock: 60 s from the last failure
+    assert f"try again in {r.headers['Retry-After']} s" in r.get_data(True)
     assert len(hashes) == 3
     lockouts = db_session.scalars(
         select(m.AuditLog.summary).where(m.AuditLog.action == "lockout")
@@ -119,8 +119,8 @@ def test_api_token_guessing_is_throttled(
     for _ in range(3):
         assert api.get("/api/v1/hosts", headers=bad).status_code == 401
     r = api.get("/api/v1/hosts", headers=bad)
-    assert r.status_code == 429 and r.headers["Retry-After"] == "60"
-    assert "try again in 60 s" in r.get_json()["detail"]
+    assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 60
+    assert f"try again in {r.headers['Retry-After']} s" in r.get_json()["detail"]
     assert db_session.scalar(
         select(func.count()).select_from(m.AuditLog).where(m.AuditLog.object_type == "token-addr")
     )
@@ -173,4 +173,4 @@ def test_check_ins_on_the_web_app_back_off_too(
         except xmlrpc.client.Fault as fault:
             codes.append(fault.faultCode)
     assert codes == [403, 403, 403, 429]
-    assert answer.headers["Retry-After"] == "60"
+    assert 0 < int(answer.headers["Retry-After"]) <= 60
