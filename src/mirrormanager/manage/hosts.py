@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from mirrormanager.db.models import (
@@ -20,6 +20,7 @@ from mirrormanager.db.models import (
 from mirrormanager.errors import Conflict, Invalid
 from mirrormanager.manage import access, audit
 from mirrormanager.manage.actor import Actor, record
+from mirrormanager.manage.counting import count_rows
 from mirrormanager.manage.fields import HOST_DEFAULTS, HOST_FIELDS, clean
 
 HostState = Literal["active", "disabled", "stale"]
@@ -116,22 +117,10 @@ class HostDeleteSummary:
 
 def host_delete_summary(session: Session, host: Host) -> HostDeleteSummary:
     hc_ids = select(HostCategory.id).where(HostCategory.host_id == host.id)
-    count = func.count()
     return HostDeleteSummary(
-        categories=session.scalar(
-            select(count).select_from(HostCategory).where(HostCategory.host_id == host.id)
-        )
-        or 0,
-        urls=session.scalar(
-            select(count)
-            .select_from(HostCategoryUrl)
-            .where(HostCategoryUrl.host_category_id.in_(hc_ids))
-        )
-        or 0,
-        netblocks=session.scalar(
-            select(count).select_from(HostNetblock).where(HostNetblock.host_id == host.id)
-        )
-        or 0,
+        categories=count_rows(session, HostCategory, HostCategory.host_id == host.id),
+        urls=count_rows(session, HostCategoryUrl, HostCategoryUrl.host_category_id.in_(hc_ids)),
+        netblocks=count_rows(session, HostNetblock, HostNetblock.host_id == host.id),
     )
 
 

@@ -14,6 +14,7 @@ from mirrormanager.db.models import Host, HostCategory, HostCategoryUrl, Site, S
 from mirrormanager.errors import Conflict, Invalid, NotFound
 from mirrormanager.manage import access, audit
 from mirrormanager.manage.actor import Actor, record
+from mirrormanager.manage.counting import count_rows
 from mirrormanager.manage.fields import SITE_DEFAULTS, SITE_FIELDS, clean, lookup_text
 from mirrormanager.manage.users import find_user
 
@@ -117,19 +118,10 @@ class DeleteSummary:
 def site_delete_summary(session: Session, site: Site) -> DeleteSummary:
     host_ids = select(Host.id).where(Host.site_id == site.id)
     hc_ids = select(HostCategory.id).where(HostCategory.host_id.in_(host_ids))
-    count = func.count()
     return DeleteSummary(
-        hosts=session.scalar(select(count).select_from(Host).where(Host.site_id == site.id)) or 0,
-        categories=session.scalar(
-            select(count).select_from(HostCategory).where(HostCategory.host_id.in_(host_ids))
-        )
-        or 0,
-        urls=session.scalar(
-            select(count)
-            .select_from(HostCategoryUrl)
-            .where(HostCategoryUrl.host_category_id.in_(hc_ids))
-        )
-        or 0,
+        hosts=count_rows(session, Host, Host.site_id == site.id),
+        categories=count_rows(session, HostCategory, HostCategory.host_id.in_(host_ids)),
+        urls=count_rows(session, HostCategoryUrl, HostCategoryUrl.host_category_id.in_(hc_ids)),
     )
 
 
