@@ -1,5 +1,6 @@
 """Crawl results in a real database (SQLite, and PostgreSQL when configured): failure
-policy, auto-disable, re-enable, per-host transactions and always_up2date."""
+policy, auto-disable, re-enable, per-host transactions, always_up2date and the slots
+hosts are crawled in."""
 
 from __future__ import annotations
 
@@ -313,7 +314,8 @@ def test_sigterm_leaves_every_host_stored_or_untouched(
             await asyncio.sleep(30)
         return good_mirror(request)
 
-    summary = run(db_session, settings, handler, concurrency=1)
+    # No host ahead of its slot: the hung one starts once the first is stored.
+    summary = run(db_session, settings, handler, concurrency=1, hosts_ahead=0)
     assert summary.interrupted and summary.abandoned == 1 and summary.not_started == 0
     assert [h.name for h in summary.hosts] == ["mirror.example.org"]
     db_session.expire_all()
@@ -322,23 +324,51 @@ def test_sigterm_leaves_every_host_stored_or_untouched(
     assert db_session.scalars(select(PropagationStat)).all() == []
 
 
-def test_a_crash_on_one_host_is_reported_and_spares_the_others(
-    db_session: Session, settings: Settings
-) -> None:
+def test_sigterm_with_hosts_ahead_of_their_slot(db_session: Session, settings: Settings) -> None:
     first = make_world(db_session)
-    other = factories.HostFactory(name="buggy.example.org")
-    hc = factories.HostCategoryFactory(host=other, category=first.categories[0].category)
-    factories.HostCategoryUrlFactory(host_category=hc, url="http://buggy.example.org/pub/cat0")
+    second_host = factories.HostFactory(name="hung.example.org")
+    hc = factories.HostCategoryFactory(host=second_host, category=first.categories[0].category)
+    factories.HostCategoryUrlFactory(host_category=hc, url="http://hung.example.org/pub/cat0")
     db_session.commit()
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "buggy.example.org":
-            raise RuntimeError("a bug, not a mirror problem")
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "hung.example.org":
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.sleep(30)
         return good_mirror(request)
 
-    summary = run(db_session, settings, handler)
-    statuses = {h.name: h.status for h in summary.hosts}
-    assert statuses == {"mirror.example.org": "ok", "buggy.example.org": "error"}
-    assert summary.not_stored == ["buggy.example.org"] and not summary.ok
+    # Both hosts start at once; the signal comes while the first may be anywhere.
+    summary = run(db_session, settings, handler, concurrency=1)
+    assert summary.interrupted and summary.not_started == 0
+    assert len(summary.hosts) + summary.abandoned == 2
+    assert "hung.example.org" not in [h.name for h in summary.hosts]
     db_session.expire_all()
-    assert other.last_crawled is None and other.crawl_failures == 0
+    stored = [h.name for h in summary.hosts]
+    assert (first.host.last_crawled is not None) is ("mirror.example.org" in stored)
+    assert second_host.last_crawled is None and rows(db_session, hc) == {}
+
+
+def test_a_host_that_does_not_answer_holds_no_crawl_slot(
+    db_session: Session, settings: Settings
+) -> None:
+    world = make_world(db_session)
+    silent = factories.HostFactory(name="silent.example.org", crawl_failures=1)  # goes first
+    hc = factories.HostCategoryFactory(host=silent, category=world.categories[0].category)
+    factories.HostCategoryUrlFactory(host_category=hc, url="http://silent.example.org/pub/cat0")
+    db_session.commit()
+    other_crawled = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "silent.example.org":
+            await other_crawled.wait()  # answers once the other host has been crawled
+        elif request.url.path.endswith("repomd.xml"):
+            other_crawled.set()
+        return good_mirror(request)
+
+    # One slot: were it taken by the silent host's first request, the other host could
+    # not start, and the silent one would run out of time.
+    summary = run(db_session, settings, handler, concurrency=1, host_timeout=5)
+    assert {h.name: h.status for h in summary.hosts} == {
+        "silent.example.org": "ok",
+        "mirror.example.org": "ok",
+    }
