@@ -80,7 +80,11 @@ def order_urls(urls: Sequence[str], protocol: str, *, repodata_only: bool) -> tu
 
 def select_hosts(session: Session, selection: HostSelection) -> list[Host]:
     """Active hosts (plus hosts the crawler itself disabled, so a good crawl can re-enable
-    them), public unless asked otherwise, slowest first as MirrorManager2 orders them."""
+    them), public unless asked otherwise, longest expected crawl first.
+
+    Hosts whose last crawl failed come first: one that hangs costs a read timeout, longer
+    than a whole repodata-only crawl of a good mirror. Then, as MirrorManager2 orders them,
+    the slowest by their last full crawl, hosts never crawled (unknown) before those."""
     stmt = (
         select(Host)
         .join(Site, Host.site_id == Site.id)
@@ -107,7 +111,9 @@ def select_hosts(session: Session, selection: HostSelection) -> list[Host]:
         stmt = stmt.where(Host.name.in_(selection.names))
     if selection.ids is not None:
         stmt = stmt.where(Host.id.in_(selection.ids))
-    stmt = stmt.order_by(Host.last_crawl_duration.desc().nulls_first(), Host.id)
+    stmt = stmt.order_by(
+        (Host.crawl_failures > 0).desc(), Host.last_crawl_duration.desc().nulls_first(), Host.id
+    )
     return list(session.scalars(stmt))
 
 

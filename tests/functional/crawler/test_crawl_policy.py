@@ -1,6 +1,6 @@
 """Crawl results in a real database (SQLite, and PostgreSQL when configured): failure
-policy, auto-disable, re-enable, per-host transactions, always_up2date and the slots
-hosts are crawled in."""
+policy, auto-disable, re-enable, per-host transactions, always_up2date and the order and
+slots hosts are crawled in."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from mirrormanager.crawler import store as store_module
 from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.crawler.model import CrawlOptions, HostPlan
 from mirrormanager.crawler.notify import mail_notifier
-from mirrormanager.crawler.plan import HostSelection
+from mirrormanager.crawler.plan import HostSelection, select_hosts
 from mirrormanager.crawler.service import CrawlSummary, crawl
 from mirrormanager.db.models import (
     CategoryDirectory,
@@ -372,3 +372,56 @@ def test_a_host_that_does_not_answer_holds_no_crawl_slot(
         "silent.example.org": "ok",
         "mirror.example.org": "ok",
     }
+
+
+def test_hosts_whose_last_crawl_failed_come_first_then_the_slowest(
+    db_session: Session,
+) -> None:
+    for name, failures, duration in [
+        ("a", 0, 10.0),
+        ("b", 0, None),
+        ("c", 2, 5.0),
+        ("d", 0, 50.0),
+        ("e", 1, None),
+        ("f", 0, 10.0),
+    ]:
+        factories.HostFactory(name=name, crawl_failures=failures, last_crawl_duration=duration)
+    db_session.commit()
+    names = [h.name for h in select_hosts(db_session, HostSelection())]
+    assert names == ["e", "c", "b", "d", "a", "f"]
+
+
+def test_full_crawls_record_their_duration_even_when_failed(
+    db_session: Session, settings: Settings
+) -> None:
+    world = make_world(db_session)
+    run(db_session, settings, refused)
+    db_session.expire_all()
+    assert world.host.crawl_failures == 1 and world.host.last_crawl_duration is not None
+    world.host.last_crawl_duration = None
+    db_session.commit()
+    run(db_session, settings, good_mirror, repodata_only=True)
+    db_session.expire_all()
+    assert world.host.crawl_failures == 0 and world.host.last_crawl_duration is None
+
+
+def test_a_crash_on_one_host_is_reported_and_spares_the_others(
+    db_session: Session, settings: Settings
+) -> None:
+    first = make_world(db_session)
+    other = factories.HostFactory(name="buggy.example.org")
+    hc = factories.HostCategoryFactory(host=other, category=first.categories[0].category)
+    factories.HostCategoryUrlFactory(host_category=hc, url="http://buggy.example.org/pub/cat0")
+    db_session.commit()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "buggy.example.org":
+            raise RuntimeError("a bug, not a mirror problem")
+        return good_mirror(request)
+
+    summary = run(db_session, settings, handler)
+    statuses = {h.name: h.status for h in summary.hosts}
+    assert statuses == {"mirror.example.org": "ok", "buggy.example.org": "error"}
+    assert summary.not_stored == ["buggy.example.org"] and not summary.ok
+    db_session.expire_all()
+    assert other.last_crawled is None and other.crawl_failures == 0
