@@ -149,11 +149,7 @@ def crawl(
         repositories=repositories,
         master_prefix=options.master_prefix if options.use_timelist else None,
     )
-    plans = [
-        plan
-        for host in select_hosts(session, selection)
-        if (plan := builder.host(host, selection.categories)) is not None
-    ]
+    plans = builder.hosts(select_hosts(session, selection), selection.categories)
     session.commit()  # end the read transaction; writes come one host at a time
     runner = _Runner(session, notify, options, client_factory, progress, len(plans))
     planned = time.monotonic() - started
