@@ -29,7 +29,7 @@ from mirrormanager.core.family import reachable_first
 from mirrormanager.core.geo import Position, continent_of, country_centroid
 from mirrormanager.core.netblocks import Address, PrefixTable
 from mirrormanager.core.snapshot_model import HostInfo, Snapshot
-from mirrormanager.core.targets import Target
+from mirrormanager.core.targets import RepoTargets, Target
 from mirrormanager.core.weighted import exponential_order, segmented_order
 
 # Default preference when the request names no protocols; rsync only when asked for.
@@ -334,6 +334,9 @@ class SelectionIndex:
         # The routing table now lives in `asn_table`; keeping the rows too would cost a
         # worker ~60 MB at 500,000 prefixes.
         self.snapshot = dataclasses.replace(snapshot, netblock_asns=())
+        # the requests' repo/arch -> Target look-ups, kept for this snapshot (holding the
+        # copy above: the original would keep the routing table's rows alive)
+        self.targets = RepoTargets(self.snapshot)
         if precompute:
             for name in set(snapshot.repositories.values()):
                 # the host set `resolve_repo` answers from: repodata's, else the repo's

@@ -16,7 +16,7 @@ from mirrormanager.core.selection import (
     Options,
     pick,
 )
-from mirrormanager.core.targets import LookupFailure, Target, resolve_path, resolve_repo
+from mirrormanager.core.targets import LookupFailure, Target, resolve_path
 from mirrormanager.formats import metalink, mirrorlist_text
 from mirrormanager.mirrorlist.geoip import CountryLookup
 from mirrormanager.mirrorlist.redirect import redirect_headers
@@ -134,7 +134,7 @@ class Handler:
         repo, arch, path = params.get("repo", ""), params.get("arch", ""), params.get("path", "")
         try:
             if repo and arch:
-                target = resolve_repo(snapshot, repo, arch, metalink=is_metalink)
+                target = loaded.index.targets.resolve(repo, arch, metalink=is_metalink)
             elif path:
                 target = resolve_path(snapshot, path, metalink=is_metalink)
             else:
