@@ -603,7 +603,11 @@ def preferred(
     result: Picked,
 ) -> None:
     """The netblock and ASN steps for `client` (whose address is known): their hosts not
-    in `chosen` are added to `result` and to `chosen`."""
+    in `chosen` are added to `result` and to `chosen`.
+
+    Every request with a known address runs this (pooled answers too), mostly to find
+    one or two hosts: no generator, and no shuffle call for fewer than two hosts (a
+    shuffle draws no number for those: the random stream is the same)."""
     assert client.address is not None
     country = client.country
     picked = result.records
@@ -612,13 +616,15 @@ def preferred(
     for _length, ids in index.host_netblocks.matches(client.address):
         group = [
             records[i]
-            for i in dict.fromkeys(ids)
+            for i in (dict.fromkeys(ids) if len(ids) > 1 else ids)
             if i not in chosen and i in records and _allows(records[i], country)
         ]
-        rng.shuffle(group)
-        chosen.update(r.host.id for r in group)
-        picked += group
-        added += len(group)
+        if group:
+            if len(group) > 1:
+                rng.shuffle(group)
+            chosen.update([r.host.id for r in group])
+            picked += group
+            added += len(group)
     if added:
         result.steps.append(("netblock", added))
         result.notes.append("Using preferred netblock")
@@ -629,9 +635,10 @@ def preferred(
             for i in index.asn_hosts.get(asn, ())
             if i not in chosen and i in records and _allows(records[i], country)
         ]
-        rng.shuffle(group)
         if group:
-            chosen.update(r.host.id for r in group)
+            if len(group) > 1:
+                rng.shuffle(group)
+            chosen.update([r.host.id for r in group])
             picked += group
             result.steps.append(("asn", len(group)))
             result.notes.append(f"Using ASN {asn}")
