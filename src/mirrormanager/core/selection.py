@@ -321,6 +321,7 @@ class SelectionIndex:
                     asn_hosts[peer].append(host.id)
         self.asn_hosts = {asn: tuple(ids) for asn, ids in asn_hosts.items()}
         self._continents: dict[str, str] = {}
+        self._country_cells: dict[str, Position | None] = {}  # country -> `cell` w/o position
         # Directories of one category usually share one hosts tuple (the codec interns
         # them): keyed by identity, each distinct set is arranged once. The tuple is kept
         # alive in the value so its id cannot be reused.
@@ -359,8 +360,16 @@ class SelectionIndex:
         bands of a stratum are computed once per cell); None: no distance ordering."""
         if not self.distance_order:
             return None
-        position = client.position or country_centroid(client.country)
-        return None if position is None else cell_of(position)
+        if client.position is None:  # a country database: the country's centroid
+            try:
+                return self._country_cells[client.country]  # ~0.1 us instead of ~0.3 us
+            except KeyError:
+                position = country_centroid(client.country)
+                found = None if position is None else cell_of(position)
+                if len(self._country_cells) < 4096:  # codes are few; clients' are checked
+                    self._country_cells[client.country] = found
+                return found
+        return cell_of(client.position)
 
     def near(self, stratum: Stratum, cell: Position) -> Stratum:
         """`stratum` banded by distance from `cell` (made once per stratum and cell)."""
