@@ -183,7 +183,7 @@ class MirrorlistApp:
         self.clock = clock
         self.trusted: PrefixTable[bool] = PrefixTable.build(
             (c, True) for c in config.trusted_proxies
-        )
+        ).freeze()
         self._tasks: list[asyncio.Task[None]] = []
 
     # --- life cycle -----------------------------------------------------------------

@@ -369,3 +369,25 @@ def test_address_subclasses_are_answered() -> None:
     assert table.longest(Address("10.1.2.3")) == "ten"
     assert table.matches(Address("10.1.2.3")) == [(8, "ten")]
     assert table.longest(Address("11.1.2.3")) is None
+
+
+def test_a_loaded_index_answers_without_building_anything(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The snapshot load freezes the tables: no request pays for building them."""
+    from mirrormanager.core import netblocks
+    from mirrormanager.core.selection import SelectionIndex
+    from tests.data import snapshots
+
+    index = SelectionIndex(snapshots.build(), minimum=5)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a look-up built a frozen form")
+
+    monkeypatch.setattr(netblocks, "_intervals", refused)
+    for text in ("192.0.2.10", "198.51.100.200", "203.0.113.5", "100.64.1.1", "2001:db8::1"):
+        address = parse_address(text)
+        index.host_netblocks.matches(address)
+        index.asn_table.longest(address)
+        index.country_overrides.longest(address)
+    assert index.host_netblocks.matches(parse_address("198.51.100.200"))[0][0] == 25
+    assert index.asn_table.longest(parse_address("203.0.113.5")) == 64500
+    assert index.country_overrides.longest(parse_address("100.64.1.1")) == "AT"
