@@ -5,7 +5,6 @@ changed)."""
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 from collections.abc import Callable
 
