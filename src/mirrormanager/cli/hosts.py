@@ -82,7 +82,7 @@ def list_(site_name: str | None, state: str | None, as_json: bool, as_user: str 
         rows = hosts.list_hosts(
             session, actor, site=site, state=state, auto_disable=_auto_disable()
         )
-        data = [
+        data: list[dict[str, Any]] = [
             {
                 "id": h.id,
                 "site": h.site.name,
@@ -92,16 +92,8 @@ def list_(site_name: str | None, state: str | None, as_json: bool, as_user: str 
             }
             for h, s in rows
         ]
-    emit(
-        data,
-        as_json,
-        lambda: (
-            "\n".join(
-                f"{d['site']}\t{d['name']}\t{d['country']}\t{d['state']['label']}" for d in data
-            )
-            or "no hosts"
-        ),
-    )
+        text = "\n".join(f"{h.site.name}\t{h.name}\t{h.country}\t{s.label}" for h, s in rows)
+    emit(data, as_json, lambda: text or "no hosts")
 
 
 def _auto_disable() -> int:
