@@ -71,7 +71,7 @@ def host_dict(
     host: Host,
     *,
     public: bool,
-    state: str | None = None,
+    state: dict[str, Any] | None = None,
     preloaded: dict[str, list[Any]] | None = None,
 ) -> dict[str, Any]:
     """A host; `public` leaves out private URLs and everything only its admins see.
