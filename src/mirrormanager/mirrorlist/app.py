@@ -184,7 +184,7 @@ class MirrorlistApp:
         self.clock = clock
         self.trusted: PrefixTable[bool] = PrefixTable.build(
             (c, True) for c in config.trusted_proxies
-        )
+        ).freeze()
         # peer address -> is a trusted proxy: behind a proxy every request comes from the
         # same few peers (a dict hit instead of parsing and a prefix look-up, ~2 µs)
         self._trusted_peers: dict[str, bool] = {}
