@@ -308,6 +308,7 @@ class SelectionIndex:
                     self.host_netblocks.add(cidr, (host.id,), lambda a, b: a + b)
                 except ValueError:
                     continue  # the builder validates; a stray bad row must not stop a load
+        self.host_netblocks.freeze(matches=True)
         self.asn_table: PrefixTable[int] = _table(snapshot.netblock_asns)
         self.country_overrides: PrefixTable[str] = _table(
             (cidr, cc.upper()) for cidr, cc in snapshot.netblock_countries.items()
@@ -499,7 +500,7 @@ def _table(rows: Iterable[tuple[str, T]]) -> PrefixTable[T]:
     must not stop a load)."""
     table: PrefixTable[T] = PrefixTable()
     table.update(rows)
-    return table
+    return table.freeze()
 
 
 def _order_urls(urls: Urls, protocols: Sequence[str]) -> Urls:
