@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import time
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import itemgetter
@@ -148,19 +149,29 @@ class AnswerPools:
         answer = self._compose(pool, drawn, hosts, client, options, rng)
         return answer if answer is not None else pick(index, hosts, client, options, rng)
 
-    def refresh(self, rng: random.Random, max_draws: int) -> int:
+    def refresh(
+        self,
+        rng: random.Random,
+        max_draws: int,
+        *,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> int:
         """Redraw up to `max_draws` entries of the classes that served answers since their
-        last refresh, most served first; returns the number redrawn (for the background
-        task: a bounded slice of work between requests)."""
+        last refresh, most served first, and none once `clock()` reaches `deadline`;
+        returns the number redrawn (for the background task: a bounded slice of work
+        between requests). Classes not reached keep their count and come first next time."""
         busy = sorted(
             (p for p in self._pools.values() if p.served and p.pooled and p.entries),
             key=lambda p: -p.served,
         )
         done = 0
         for pool in busy:
-            if done >= max_draws:
+            if done >= max_draws or (deadline is not None and clock() >= deadline):
                 break
             for _ in range(min(pool.served, len(pool.entries), max_draws - done)):
+                if deadline is not None and clock() >= deadline:
+                    break
                 drawn = self._draw(pool, rng)
                 if drawn is None:
                     break
