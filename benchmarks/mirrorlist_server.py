@@ -9,14 +9,16 @@ Two mixes: "full" (the contract's answer: netblock/ASN, country, then the whole 
 ~130-375 hosts, ~110 KB on average) and "realistic" (the same requests with `country=` the
 client's own country: netblock/ASN plus ~17 country hosts, ~10 KB), to separate the cost
 of the answer's size from the rest. Then the same stack answering a fixed 1 KB body (the
-ratio's reference) and a fixed body of the full mix's mean size (the ceiling for answers
-that big), and the full mix on a snapshot with 5,000 host netblocks instead of 50,000.
+ratio's reference) and a fixed body of each mix's mean size (the ceiling for answers that
+big), under the same wrk script as the mix (same requests, only the answer differs), and
+the full mix on a snapshot with 5,000 host netblocks instead of 50,000.
 
     python benchmarks/mirrorlist_server.py [--workers 2] [--duration 10] [--threads 2]
 
 Prints the in-process CPU per answer (no HTTP: the stable figure on a shared machine),
-requests/s, p50/p99, the ratio to the 1 KB baseline, the snapshot load time and RSS per
-worker. Needs `wrk` on PATH (Debian: apt-get install wrk).
+requests/s, p50/p99, the ratio to the same-size ceiling and to the 1 KB baseline, the CPU
+per request of the server's workers (user, system) and of wrk, the snapshot load time and
+RSS per worker. Needs `wrk` on PATH (Debian: apt-get install wrk).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import json
 import os
 import random
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -198,23 +201,67 @@ def children_rss(pid: int) -> list[int]:
     return [int(x) // 1024 for x in out.stdout.split()]
 
 
-def run_wrk(url: str, args: argparse.Namespace, script: Path | None) -> dict[str, object]:
+def process_cpu(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds of `pids` so far (from /proc)."""
+    user = system = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        user += int(fields[11]) / tick
+        system += int(fields[12]) / tick
+    return user, system
+
+
+def workers_of(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True)
+    return [int(x) for x in out.stdout.split()]
+
+
+def run_wrk(
+    url: str, args: argparse.Namespace, script: Path | None, server_pid: int | None = None
+) -> dict[str, object]:
+    """One wrk run; with `server_pid`, also the CPU per request of the server's workers
+    (user, system) and of wrk itself, in microseconds: on a shared 2-core machine these
+    say where the time goes better than requests/s alone."""
     cmd = ["wrk", f"-t{args.threads}", "-c64", f"-d{args.duration}s", "--latency"]
     if script:
         cmd += ["-s", str(script)]
+    workers = workers_of(server_pid) if server_pid else []
+    before, wrk_before = process_cpu(workers), resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    after, wrk_after = process_cpu(workers), resource.getrusage(resource.RUSAGE_CHILDREN)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
 
     def pct(p: str) -> str:
         return re.search(rf"\s{p}%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
 
+    def per_request(seconds: float) -> float:
+        return seconds / max(1, total) * 1e6
+
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    wrk_cpu = (wrk_after.ru_utime - wrk_before.ru_utime) + (
+        wrk_after.ru_stime - wrk_before.ru_stime
+    )
     return {
         "rps": rps,
         "p50": pct("50"),
         "p99": pct("99"),
         "non2xx": int(errors.group(1)) if errors else 0,
+        "user_us": per_request(after[0] - before[0]),
+        "sys_us": per_request(after[1] - before[1]),
+        "wrk_us": per_request(wrk_cpu),
     }
+
+
+def cpu_text(result: dict[str, object]) -> str:
+    return (
+        f"CPU per request: workers {num(result['user_us']):.0f} us user + "
+        f"{num(result['sys_us']):.0f} us system, wrk {num(result['wrk_us']):.0f} us"
+    )
 
 
 def geoip_database(work: Path) -> Path:
@@ -270,7 +317,7 @@ def measure_server(
             run_wrk(f"http://127.0.0.1:{port}", warm, lua)
         results: dict[str, dict[str, object]] = {}
         for mix, lua in scripts.items():
-            results[mix] = run_wrk(f"http://127.0.0.1:{port}", args, lua)
+            results[mix] = run_wrk(f"http://127.0.0.1:{port}", args, lua, proc.pid)
         info = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/-/snapshot").read())
         for result in results.values():
             result["rss_mb"] = children_rss(proc.pid)
@@ -357,12 +404,16 @@ def start_baseline(work: Path, port: int, workers: int, body: int) -> subprocess
     )
 
 
-def measure_baseline(work: Path, args: argparse.Namespace, body: int) -> dict[str, object]:
+def measure_baseline(
+    work: Path, args: argparse.Namespace, body: int, script: Path
+) -> dict[str, object]:
+    """The fixed-body app under the same request stream (`script`) as the mix it is the
+    ceiling of: wrk does the same work per request in both, only the answer differs."""
     port = free_port()
     base = start_baseline(work, port, args.workers, body)
     try:
         time.sleep(3)
-        return run_wrk(f"http://127.0.0.1:{port}/mirrorlist", args, None)
+        return run_wrk(f"http://127.0.0.1:{port}/mirrorlist", args, script, base.pid)
     finally:
         stop(base)
 
@@ -437,8 +488,11 @@ def main() -> None:
         wanted = scripts if netblocks == 50_000 else {"full": scripts["full"]}
         results[f"{netblocks}"] = measure_server(path, args, work, wanted)
 
-    baseline = measure_baseline(work, args, 1024)
-    ceilings = {mix: measure_baseline(work, args, int(size)) for mix, size in mean_body.items()}
+    baseline = measure_baseline(work, args, 1024, scripts["full"])
+    ceilings = {
+        mix: measure_baseline(work, args, int(size), scripts[mix])
+        for mix, size in mean_body.items()
+    }
     base_rps = num(baseline["rps"])
 
     print(
@@ -449,18 +503,20 @@ def main() -> None:
         f"fixed 1 KB body:         {base_rps:>9.0f} req/s  "
         f"p50 {baseline['p50']}  p99 {baseline['p99']}"
     )
+    print(f"{'':>29}{cpu_text(baseline)}")
     for mix, sized in ceilings.items():
         print(
             f"fixed {mean_body[mix] / 1000:>3.0f} KB body:        {num(sized['rps']):>9.0f} req/s  "
             f"p50 {sized['p50']}  p99 {sized['p99']}  (the {mix} mix's mean answer size: "
             "the ceiling for that size)"
         )
+        print(f"{'':>29}{cpu_text(sized)}")
     for blocks, measured in results.items():
         for mix, r in measured.items():
             ceiling = num(ceilings[mix]["rps"])
             print(
                 f"{mix:>9} mix, {blocks:>6} netblocks: {num(r['rps']):>9.0f} req/s  "
-                f"p50 {r['p50']}  p99 {r['p99']}  non-2xx {r['non2xx']}  "
+                f"p50 {r['p50']}  p99 {r['p99']}  non-2xx {r['non2xx']} (2 % unknown repos)  "
                 f"RSS/worker MB {r['rss_mb']}  worker load {r['load_seconds_in_worker']}s"
             )
             print(
@@ -468,6 +524,7 @@ def main() -> None:
                 f"(goal >= 0.6), to 1 KB {num(r['rps']) / base_rps:.2f}; "
                 f"p99 {p99_ms(r['p99']):.1f} ms (goal < 25)"
             )
+            print(f"{'':>29}{cpu_text(r)}")
     flat = num(results["5000"]["full"]["rps"]) / num(results["50000"]["full"]["rps"])
     print(f"full mix at 5,000 / at 50,000 netblocks: {flat:.2f} (goal: ~1, flat cost)")
 

@@ -7,7 +7,9 @@ from typing import Any
 import click
 
 from mirrormanager.cli.acting import acting, acting_options, emit, json_option
+from mirrormanager.cli.context import app_context
 from mirrormanager.manage import access, carried, hosts, items, present
+from mirrormanager.manage.host_states import states
 
 HOST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--country",), {"default": None, "help": "Two-letter country code, e.g. DE."}),
@@ -66,24 +68,36 @@ def add(site_name: str, name: str, as_user: str | None, **options: Any) -> None:
 @acting_options
 @json_option
 @click.option("--site", "site_name", default=None, help="Only the hosts of this site.")
-@click.option("--state", type=click.Choice(hosts.HOST_STATES), default=None, help="Only these.")
-def list_(site_name: str | None, state: Any, as_json: bool, as_user: str | None) -> None:
-    """Your hosts (all for an admin) with their state: active, disabled or stale."""
+@click.option(
+    "--state",
+    type=click.Choice(hosts.STATE_FILTERS),
+    default=None,
+    help="Only the hosts in this state (disabled: by anyone).",
+)
+def list_(site_name: str | None, state: str | None, as_json: bool, as_user: str | None) -> None:
+    """Your hosts (all for an admin) with the state the web pages show: enabled, stale,
+    failing, never crawled, or disabled (by the site's admins, the admins or the crawler)."""
     with acting(as_user) as (session, actor):
         site = access.site(session, actor, site_name) if site_name else None
-        rows = hosts.list_hosts(session, actor, site=site, state=state)
-        data = [
-            {"id": h.id, "site": h.site.name, "name": h.name, "country": h.country, "state": s}
+        rows = hosts.list_hosts(
+            session, actor, site=site, state=state, auto_disable=_auto_disable()
+        )
+        data: list[dict[str, Any]] = [
+            {
+                "id": h.id,
+                "site": h.site.name,
+                "name": h.name,
+                "country": h.country,
+                "state": s.as_dict(),
+            }
             for h, s in rows
         ]
-    emit(
-        data,
-        as_json,
-        lambda: (
-            "\n".join(f"{d['site']}\t{d['name']}\t{d['country']}\t{d['state']}" for d in data)
-            or "no hosts"
-        ),
-    )
+        text = "\n".join(f"{h.site.name}\t{h.name}\t{h.country}\t{s.label}" for h, s in rows)
+    emit(data, as_json, lambda: text or "no hosts")
+
+
+def _auto_disable() -> int:
+    return app_context().settings.crawler_auto_disable
 
 
 @host.command("show")
@@ -92,18 +106,28 @@ def list_(site_name: str | None, state: Any, as_json: bool, as_user: str | None)
 @click.option("--site", "site_name", default=None, help="The host's site (if names clash).")
 @click.argument("name")
 def show(name: str, site_name: str | None, as_json: bool, as_user: str | None) -> None:
-    """One host: settings, categories, URLs and the lists that hang off it."""
+    """One host: settings, state, categories, URLs and the lists that hang off it."""
     with acting(as_user) as (session, actor):
         found = access.host(session, actor, name, site_ref=site_name)
-        state = hosts.list_hosts(session, actor, site=found.site)
-        current = next(s for h, s in state if h.id == found.id)
-        data = present.host_dict(session, found, public=False, state=current)
+        current = states(
+            session,
+            [found],
+            auto_disable=_auto_disable(),
+            viewer_is_site_admin=not actor.is_admin,
+            with_paths=True,
+        )[found.id]
+        data = present.host_dict(session, found, public=False, state=current.as_dict())
     emit(data, as_json, lambda: _host_text(data))
 
 
 def _host_text(data: dict[str, Any]) -> str:
-    skip = {"categories", "urls", *(k.replace("-", "_") for k in items.KINDS)}
+    skip = {"categories", "urls", "state", *(k.replace("-", "_") for k in items.KINDS)}
     lines = [f"{key}: {data[key]}" for key in sorted(data) if key not in skip]
+    state = data["state"]
+    offered = "offered to clients" if state["offered"] else "not offered to clients"
+    lines.append(f"state: {state['label']} ({offered}): {state['detail']}")
+    for stale in state["stale"]:
+        lines.append(f"  stale in {stale['category']}: {stale['stale']} of {stale['total']}")
     for hc in data["categories"]:
         up = " (always up to date)" if hc.get("always_up2date") else ""
         lines.append(f"carries {hc['category']}{up}: {', '.join(hc['urls']) or 'no URLs'}")

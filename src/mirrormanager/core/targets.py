@@ -95,6 +95,12 @@ def _directory(*parts: str) -> str:
     return _join(*parts) + "/"
 
 
+def _repo_key(snapshot: Snapshot, repo: str, arch: str) -> tuple[str, str]:
+    """Repository redirects first; a repo containing `source` means arch=source."""
+    repo = snapshot.repository_redirects.get(repo, repo)
+    return repo, "source" if "source" in repo else arch
+
+
 def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) -> Target:
     """Repository redirects first; a repo containing `source` means arch=source.
 
@@ -104,9 +110,10 @@ def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) ->
     it and sent clients to stale mirrors). The URLs still name the repository directory.
     Only a snapshot without the `repodata/` entry falls back to the repository's hosts.
     """
-    repo = snapshot.repository_redirects.get(repo, repo)
-    if "source" in repo:
-        arch = "source"
+    return _resolve_key(snapshot, *_repo_key(snapshot, repo, arch), metalink=metalink)
+
+
+def _resolve_key(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) -> Target:
     if (repo, arch) in snapshot.disabled_repositories:
         raise LookupFailure("disabled", repo=repo, arch=arch)
     name = snapshot.repositories.get((repo, arch))
@@ -128,6 +135,36 @@ def resolve_repo(snapshot: Snapshot, repo: str, arch: str, *, metalink: bool) ->
         raise LookupFailure("invalid_repo", repo=repo, arch=arch)
     suffix = _join(subpath, "repodata/repomd.xml") if metalink else _directory(subpath)
     return Target(candidates, suffix, REPOMD, files, repo=repo, arch=arch)
+
+
+class RepoTargets:
+    """`resolve_repo` of one snapshot, each answer kept (the server's per-request look-up:
+    ~3 us resolved, ~0.3 us kept, on the benchmark's snapshot).
+
+    Keyed after the redirects and the `source` rule, and only for repositories that
+    resolve: at most two targets (mirrorlist, metalink) per repository of the snapshot,
+    however many unknown names or arches clients send. The snapshot is immutable, so a
+    kept target stays right for the life of this object (one per loaded snapshot).
+    """
+
+    __slots__ = ("_kept", "snapshot")
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._kept: dict[tuple[str, str, bool], Target] = {}
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def resolve(self, repo: str, arch: str, *, metalink: bool) -> Target:
+        """`resolve_repo(snapshot, repo, arch, metalink=metalink)`; LookupFailure alike."""
+        repo, arch = _repo_key(self.snapshot, repo, arch)
+        key = (repo, arch, metalink)
+        found = self._kept.get(key)
+        if found is None:
+            found = _resolve_key(self.snapshot, repo, arch, metalink=metalink)  # or raises
+            self._kept[key] = found
+        return found
 
 
 def resolve_path(snapshot: Snapshot, raw_path: str, *, metalink: bool) -> Target:

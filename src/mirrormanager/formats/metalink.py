@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from itertools import islice
-from operator import attrgetter
 from typing import Protocol
 from xml.sax.saxutils import escape, quoteattr
 
@@ -154,23 +152,22 @@ class HostLines(Protocol):
         ...
 
 
-_lines_last = attrgetter("lines_last")
-
-
 def last_lines(segments: tuple[bytes, ...]) -> bytes:
     return _LAST_PREFERENCE.join(segments)
 
 
-def _host_lines(hosts: Sequence[HostLines]) -> list[bytes]:
-    """Each host's lines with its preference (NULs still in place of the suffixes)."""
-    lines = [pref.join(host.segments) for pref, host in zip(_PREFERENCES, hosts, strict=False)]
-    if len(hosts) > len(_PREFERENCES):
-        lines += map(_lines_last, islice(hosts, len(_PREFERENCES), None))
-    return lines
-
-
 def _suffix_end(suffix: str) -> bytes:
     return escape(suffix).encode("utf-8") + _URL_END
+
+
+def _add_host_lines(parts: list[bytes], hosts: Sequence[HostLines]) -> list[bytes]:
+    """`parts` and each host's lines with its preference (NULs still in place of the
+    suffixes). List comprehensions: in Python 3.11 they beat `map(bytes.join, …)` and
+    `attrgetter` (~8 us instead of ~10 us for 250 hosts)."""
+    parts += [pref.join(host.segments) for pref, host in zip(_PREFERENCES, hosts, strict=False)]
+    if len(hosts) > len(_PREFERENCES):
+        parts += [host.lines_last for host in hosts[len(_PREFERENCES) :]]
+    return parts
 
 
 def render(
@@ -182,18 +179,19 @@ def render(
     now: float,
     comment: str = "",
 ) -> bytes:
-    """The metalink of one file: the hosts' prepared lines, the suffix appended to all."""
-    head = _open_bytes(now)
-    if comment:
-        head += f"<!-- {clean(comment)} -->\n".encode()
-    head += _cached_head(file_name, details)
-    lines = _host_lines(hosts)
+    """The metalink of one file: the hosts' prepared lines, the suffix appended to all
+    (one list of pieces, one join, one replace)."""
+    parts = [_open_bytes(now)]
+    if comment:  # `clean` leaves no NUL
+        parts.append(f"<!-- {clean(comment)} -->\n".encode())
+    head = _cached_head(file_name, details)
     end = _suffix_end(suffix)
     if _SUFFIX in head:  # a client's file name with a NUL: replace in the host lines only
-        return b"".join((head, b"".join(lines).replace(_SUFFIX, end), _TAIL))
-    lines.insert(0, head)
-    lines.append(_TAIL)
-    return b"".join(lines).replace(_SUFFIX, end)
+        lines = b"".join(_add_host_lines([], hosts)).replace(_SUFFIX, end)
+        return b"".join((*parts, head, lines, _TAIL))
+    parts.append(head)
+    _add_host_lines(parts, hosts).append(_TAIL)
+    return b"".join(parts).replace(_SUFFIX, end)
 
 
 def error(message: str, *, now: float) -> bytes:

@@ -11,7 +11,8 @@ _MAX_ECHO = 200
 
 def clean(text: str) -> str:
     """A client-supplied value made safe to echo inside one comment line."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in text[:_MAX_ECHO])
+    if len(text) > _MAX_ECHO or not text.isprintable():  # else one C-level check: ~1 us less
+        text = "".join(ch if ch.isprintable() else "?" for ch in text[:_MAX_ECHO])
     return text.replace("--", "- -")
 
 
@@ -54,7 +55,12 @@ def render(
     if not hosts:
         return head.encode("utf-8")
     end = (suffix + "\n").encode("utf-8")
-    return b"".join((head.encode("utf-8"), end.join([h.line for h in hosts]), end))
+    # one join of the whole body: the head rides on the first line, an empty last piece
+    # gives the last line its end
+    lines = [h.line for h in hosts]
+    lines[0] = head.encode("utf-8") + lines[0]
+    lines.append(b"")
+    return end.join(lines)
 
 
 def usage_error() -> bytes:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mirrormanager.core.host_state import STATE_CODES, HostState
 from mirrormanager.db.models import (
     Host,
     HostCategory,
-    HostCategoryDir,
     HostCategoryUrl,
     HostNetblock,
     Site,
@@ -22,9 +22,11 @@ from mirrormanager.manage import access, audit
 from mirrormanager.manage.actor import Actor, record
 from mirrormanager.manage.counting import count_rows
 from mirrormanager.manage.fields import HOST_DEFAULTS, HOST_FIELDS, clean
+from mirrormanager.manage.host_states import states
 
-HostState = Literal["active", "disabled", "stale"]
-HOST_STATES: tuple[HostState, ...] = ("active", "disabled", "stale")
+DISABLED_CODES = ("disabled_by_admins", "disabled_by_crawler", "disabled_by_you")
+# what `list_hosts(state=…)` takes: a state code, or "disabled" for any of the three
+STATE_FILTERS: tuple[str, ...] = (*STATE_CODES, "disabled")
 
 
 def _check_admin_fields(actor: Actor, values: Mapping[str, Any]) -> None:
@@ -133,42 +135,25 @@ def delete_host(session: Session, actor: Actor, host: Host) -> HostDeleteSummary
     return summary
 
 
-def host_state(host: Host, has_stale_dirs: bool) -> HostState:
-    """disabled: switched off by its admins, the mirror admins or the site; stale: enabled
-    but the crawler found directories that are not up to date; active otherwise."""
-    if not host.is_active:
-        return "disabled"
-    return "stale" if has_stale_dirs else "active"
-
-
-def _stale_ids(session: Session, host_ids: Sequence[int]) -> set[int]:
-    if not host_ids:
-        return set()
-    stmt = (
-        select(HostCategory.host_id)
-        .where(HostCategory.host_id.in_(host_ids))
-        .where(
-            exists().where(
-                HostCategoryDir.host_category_id == HostCategory.id,
-                HostCategoryDir.up2date.is_(False),
-            )
-        )
-    )
-    return set(session.scalars(stmt))
-
-
 def list_hosts(
     session: Session,
     actor: Actor,
     *,
     site: Site | None = None,
-    state: HostState | None = None,
+    state: str | None = None,
+    auto_disable: int = 4,
 ) -> list[tuple[Host, HostState]]:
-    """The actor's hosts (of one site), with their state, by site and name."""
+    """The actor's hosts (of one site), by site and name, with the one state the web pages
+    and the API show (`core.host_state`); `state` keeps the hosts in that state
+    (`STATE_FILTERS`); `auto_disable` is the crawler_auto_disable setting."""
+    if state is not None and state not in STATE_FILTERS:
+        raise Invalid(f"no host state {state!r}", field="state", hint=", ".join(STATE_FILTERS))
     stmt = access.visible_hosts(actor).join(Site, Site.id == Host.site_id)
     if site is not None:
         stmt = stmt.where(Host.site_id == access.site(session, actor, site.id).id)
     hosts = session.scalars(stmt.order_by(Site.name, Host.name)).all()
-    stale = _stale_ids(session, [h.id for h in hosts])
-    rows = [(h, host_state(h, h.id in stale)) for h in hosts]
-    return [row for row in rows if state is None or row[1] == state]
+    found = states(
+        session, hosts, auto_disable=auto_disable, viewer_is_site_admin=not actor.is_admin
+    )
+    wanted = set(DISABLED_CODES) if state == "disabled" else {state}
+    return [(h, found[h.id]) for h in hosts if state is None or found[h.id].code in wanted]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Select
 
-from mirrormanager.db.models import ApiToken, Host, Site, SiteAdmin, User
+from mirrormanager.db.models import ApiToken, Host, HostCategory, Site, SiteAdmin, User
 from mirrormanager.manage import items
 from mirrormanager.manage.fields import HOST_FIELDS, SITE_FIELDS
 
@@ -22,10 +25,57 @@ def item_dict(key: str, item: Any) -> dict[str, Any]:
     return {"id": item.id, **{name: getattr(item, name) for name in kind.fields}}
 
 
+_CHUNK = 500  # host ids per IN list (far below every backend's parameter limit)
+
+
+def with_host_details(stmt: Select[Host]) -> Select[Host]:
+    """`stmt` loading what `host_dict` reads (site, categories, their category and URLs)
+    in a few queries for all hosts at once instead of several per host."""
+    categories = selectinload(Host.categories)
+    return stmt.options(
+        selectinload(Host.site),
+        categories.selectinload(HostCategory.category),
+        categories.selectinload(HostCategory.urls),
+    )
+
+
+def host_items(session: Session, host_ids: Sequence[int]) -> dict[int, dict[str, list[Any]]]:
+    """Every host's items (netblocks, ASNs, …) by host id and kind, `host_dict`'s order:
+    one query per kind for all the hosts (per 500), not one per kind and host."""
+    found: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for key, kind in items.KINDS.items():
+        model = kind.model
+        for start in range(0, len(host_ids), _CHUNK):
+            chunk = host_ids[start : start + _CHUNK]
+            rows = session.scalars(
+                select(model)
+                .where(model.host_id.in_(chunk))
+                .order_by(model.host_id, getattr(model, kind.unique))
+            )
+            for row in rows:
+                found[row.host_id][key].append(row)
+    return found
+
+
+def host_dicts(session: Session, hosts: Sequence[Host], *, public: bool) -> list[dict[str, Any]]:
+    """`host_dict` of many hosts with the items fetched once for all (load the hosts with
+    `with_host_details` too: the listing then costs a constant number of queries)."""
+    found = {} if public else host_items(session, [h.id for h in hosts])
+    return [
+        host_dict(session, host, public=public, preloaded=found.get(host.id, {})) for host in hosts
+    ]
+
+
 def host_dict(
-    session: Session, host: Host, *, public: bool, state: str | None = None
+    session: Session,
+    host: Host,
+    *,
+    public: bool,
+    state: dict[str, Any] | None = None,
+    preloaded: dict[str, list[Any]] | None = None,
 ) -> dict[str, Any]:
-    """A host; `public` leaves out private URLs and everything only its admins see."""
+    """A host; `public` leaves out private URLs and everything only its admins see.
+    `preloaded`: the host's items by kind from `host_items` (else queried here)."""
     data: dict[str, Any] = {
         "id": host.id,
         "site": host.site.name,
@@ -53,11 +103,14 @@ def host_dict(
         for u in hc.urls
     ]
     for key, kind in items.KINDS.items():
-        rows = session.scalars(
-            select(kind.model)
-            .where(kind.model.host_id == host.id)
-            .order_by(getattr(kind.model, kind.unique))
-        )
+        if preloaded is not None:
+            rows: Sequence[Any] = preloaded.get(key, [])
+        else:
+            rows = session.scalars(
+                select(kind.model)
+                .where(kind.model.host_id == host.id)
+                .order_by(getattr(kind.model, kind.unique))
+            ).all()
         data[key.replace("-", "_")] = [item_dict(key, row) for row in rows]
     if state is not None:
         data["state"] = state

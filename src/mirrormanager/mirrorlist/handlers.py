@@ -16,7 +16,7 @@ from mirrormanager.core.selection import (
     Options,
     pick,
 )
-from mirrormanager.core.targets import LookupFailure, Target, resolve_path, resolve_repo
+from mirrormanager.core.targets import LookupFailure, Target, resolve_path
 from mirrormanager.formats import metalink, mirrorlist_text
 from mirrormanager.mirrorlist.geoip import CountryLookup
 from mirrormanager.mirrorlist.redirect import redirect_headers
@@ -27,6 +27,8 @@ KNOWN_PROTOCOLS = frozenset({"https", "http", "ftp", "rsync"})
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _METALINK_DEFAULT = Options(protocols=METALINK_PROTOCOLS)
 _MIRRORLIST_DEFAULT = Options(protocols=MIRRORLIST_PROTOCOLS)
+_MAX_PARSED = 4096  # distinct country=/netblock=/protocol= texts kept parsed
+_IP_IGNORED = ("ip= ignored: not from a trusted proxy",)
 
 
 @dataclass(slots=True)
@@ -84,6 +86,25 @@ class Handler:
     def __init__(self, geoip: CountryLookup, rng: random.Random | None = None) -> None:
         self.geoip = geoip
         self.rng = rng or random.Random()
+        self._parsed: dict[tuple[bool, str | None, str | None, str | None], Options] = {}
+
+    def _options(self, is_metalink: bool, params: Mapping[str, str]) -> Options:
+        """The request's `Options`, one object per distinct parameter text: parsing and
+        building cost ~1.2 us, and the answer pools find their class by identity then
+        (`Options.__eq__` is Python code). Bounded: cleared when full."""
+        key = (is_metalink, params.get("country"), params.get("netblock"), params.get("protocol"))
+        found = self._parsed.get(key)
+        if found is None:
+            default = METALINK_PROTOCOLS if is_metalink else MIRRORLIST_PROTOCOLS
+            found = Options(
+                countries=_countries(params["country"]) if "country" in params else (),
+                use_netblocks=params.get("netblock", "1") != "0",
+                protocols=parse_protocols(params["protocol"]) if "protocol" in params else default,
+            )
+            if len(self._parsed) >= _MAX_PARSED:
+                self._parsed.clear()
+            self._parsed[key] = found
+        return found
 
     def _error(
         self, metalink_: bool, status: int, text: bytes, outcome: str, now: float
@@ -117,10 +138,10 @@ class Handler:
             body = mirrorlist_text.message("no mirror data loaded yet, try again shortly")
             return self._error(is_metalink, 503, body, "no_snapshot", now), None
         address: Address | None
-        warnings: list[str] = []
+        warnings: tuple[str, ...] = ()
         given_ip = params.get("ip", "").strip()
         if given_ip and not trusted:
-            warnings.append("ip= ignored: not from a trusted proxy")
+            warnings = _IP_IGNORED
             given_ip = ""
         address_text = given_ip or peer_address
         try:
@@ -134,7 +155,7 @@ class Handler:
         repo, arch, path = params.get("repo", ""), params.get("arch", ""), params.get("path", "")
         try:
             if repo and arch:
-                target = resolve_repo(snapshot, repo, arch, metalink=is_metalink)
+                target = loaded.index.targets.resolve(repo, arch, metalink=is_metalink)
             elif path:
                 target = resolve_path(snapshot, path, metalink=is_metalink)
             else:
@@ -145,12 +166,7 @@ class Handler:
         geo_country, position = self.geoip.locate(address) if address is not None else ("", None)
         client = Client(address, loaded.index.client_country(address, geo_country), position)
         if "country" in params or "netblock" in params or "protocol" in params:
-            default = METALINK_PROTOCOLS if is_metalink else MIRRORLIST_PROTOCOLS
-            options = Options(
-                countries=_countries(params["country"]) if "country" in params else (),
-                use_netblocks=params.get("netblock", "1") != "0",
-                protocols=parse_protocols(params["protocol"]) if "protocol" in params else default,
-            )
+            options = self._options(is_metalink, params)
         else:
             options = _METALINK_DEFAULT if is_metalink else _MIRRORLIST_DEFAULT
         pools = loaded.pools
@@ -173,15 +189,14 @@ class Handler:
         outcome = "embargoed" if picked.embargoed else "ok"
         records = picked.records
         if is_metalink:
+            note = picked.family_note
             body = metalink.render(
                 target.file_name,
                 target.files,
                 records,
                 target.suffix,
                 now=now,
-                comment=" ".join(
-                    [*warnings, picked.family_note] if picked.family_note else warnings
-                ),
+                comment=" ".join((*warnings, note) if note else warnings),
             )
             return Response(200, metalink.CONTENT_TYPE, body, outcome), entry
         if params.get("redirect") == "1":

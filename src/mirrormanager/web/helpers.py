@@ -92,7 +92,7 @@ def confirm_page(
     also: Sequence[str] = (),
 ) -> str:
     """The confirmation step before a delete: a page whose form POSTs back (with CSRF);
-    `also` lists what goes with it (`web.deletion.consequences`)."""
+    `also` lists what goes with it (`manage.deletion.consequences`)."""
     from flask import render_template
 
     return render_template(

@@ -4,6 +4,7 @@ changed)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
@@ -92,7 +93,8 @@ def test_host_add_is_enabled_and_host_commands(mm: Mm, cli_db: CliDb) -> None:
     assert shown["admin_active"] is True and shown["user_active"] is True
     assert shown["country"] == "DE" and shown["bandwidth_int"] == 500
     assert shown["asn"] == 64496 and shown["asn_clients"] is False
-    assert shown["state"] == "active" and shown["max_connections"] == 1
+    assert shown["state"]["code"] == "never_crawled" and shown["max_connections"] == 1
+    assert shown["state"]["offered"] is False  # as the web page and the API say
     rows = json.loads(mm("host", "list", "--json", "--as", "alice").out)
     assert {h["name"] for h in rows} == {"mirror.site-a.example.org", "new.site-a.example.org"}
     assert mm("host", "list", "--site", "site-b", "--as", "alice").code == 7
@@ -228,7 +230,11 @@ def test_as_unknown_user_is_refused(mm: Mm) -> None:
 
 
 def test_host_state_stale_when_the_crawler_found_old_content(mm: Mm, cli_db: CliDb) -> None:
+    """The CLI's state is the web pages' and the API's one state (`core.host_state`)."""
     with cli_db.session() as s:
+        crawled = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        for host in s.scalars(select(m.Host)):
+            host.last_crawled = crawled
         host = s.scalars(select(m.Host).where(m.Host.name == "mirror.site-b.example.org")).one()
         category = s.scalars(select(m.Category).where(m.Category.name == "Fedora EPEL")).one()
         hc = m.HostCategory(host_id=host.id, category_id=category.id)
@@ -242,9 +248,14 @@ def test_host_state_stale_when_the_crawler_found_old_content(mm: Mm, cli_db: Cli
         s.commit()
     stale = json.loads(mm("host", "list", "--state", "stale", "--json").out)
     assert [h["name"] for h in stale] == ["mirror.site-b.example.org"]
-    active = json.loads(mm("host", "list", "--state", "active", "--json").out)
-    assert [h["name"] for h in active] == ["mirror.site-a.example.org"]
-    assert (
-        json.loads(mm("host", "show", "mirror.site-b.example.org", "--json").out)["state"]
-        == "stale"
-    )
+    assert stale[0]["state"]["stale"] == [{"category": "Fedora EPEL", "stale": 1, "total": 1}]
+    enabled = json.loads(mm("host", "list", "--state", "enabled", "--json").out)
+    assert [h["name"] for h in enabled] == ["mirror.site-a.example.org"]
+    shown = json.loads(mm("host", "show", "mirror.site-b.example.org", "--json").out)
+    assert shown["state"]["code"] == "stale" and shown["state"]["label"] == "stale"
+    text = mm("host", "show", "mirror.site-b.example.org").out
+    assert "state: stale (offered to clients)" in text or "state: stale (not offered" in text
+    assert "stale in Fedora EPEL: 1 of 1" in text
+    listed = mm("host", "list").out
+    assert "mirror.site-b.example.org\tFR\tstale" in listed
+    assert mm("host", "list", "--state", "bogus").code != 0

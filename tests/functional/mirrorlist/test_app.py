@@ -412,6 +412,24 @@ def test_ip_is_honoured_only_from_trusted_proxies(app: MirrorlistApp) -> None:
     assert "corp5" in forwarded.text
 
 
+def test_trusted_proxy_verdicts_are_remembered_per_peer_and_bounded(
+    app: MirrorlistApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-peer memo of "is a trusted proxy" never lends one peer's verdict to another,
+    and stays bounded however many direct clients there are."""
+    from mirrormanager.mirrorlist import app as app_module
+
+    monkeypatch.setattr(app_module, "_MAX_PEERS", 8)
+    url = "/mirrorlist?repo=fedora-41&arch=x86_64&ip=192.0.2.7"
+    for round_ in range(3):  # alternate trusted and untrusted peers, memo warm or not
+        assert "corp5" in get(app, url, peer=PROXY).text
+        assert "ignored" in get(app, url, peer=f"81.1.1.{round_ + 1}").text
+    for n in range(20):
+        get(app, url, peer=f"81.2.2.{n}")
+        assert len(app._trusted_peers) <= 8
+    assert "corp5" in get(app, url, peer=PROXY).text
+
+
 @pytest.mark.parametrize("endpoint", ["mirrorlist", "metalink"])
 @pytest.mark.parametrize(
     "query",

@@ -221,3 +221,48 @@ def test_token_with_expiry_from_the_account_page(
     r = client.post("/account/tokens", {"token-name": "x", "token-expires_days": "0"})
     assert r.status_code == 302
     assert db_session.scalar(select(m.ApiToken).where(m.ApiToken.name == "x")) is None
+
+
+def test_host_listing_costs_the_same_queries_for_any_number_of_hosts(
+    api: Any, web_world: World, db_session: Session
+) -> None:
+    """GET /api/v1/hosts loads hosts, categories, URLs and items in a fixed number of
+    queries (it was several per host), and says what the one-host presenter says."""
+    from sqlalchemy import event
+
+    from mirrormanager.manage import present
+    from tests import factories as f
+
+    root = _token(db_session, web_world.admin)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    def listing_queries() -> tuple[int, list[dict[str, Any]]]:
+        statements.clear()
+        engine = db_session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            r = api.get("/api/v1/hosts", headers=root)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert r.status_code == 200
+        return len(statements), r.get_json()["hosts"]
+
+    listing_queries()  # the first request of the app warms what it caches
+    few, listed = listing_queries()
+    assert len(listed) == 2
+    for n in range(10):
+        host = f.HostFactory(site=web_world.site_b, name=f"extra{n}.site-b.example.org")
+        hc = f.HostCategoryFactory(host=host, category=web_world.category)
+        f.HostCategoryUrlFactory(host_category=hc, url=f"https://extra{n}.example.org/epel")
+        db_session.add(m.HostNetblock(host_id=host.id, netblock=f"198.51.{n}.0/24", name="n"))
+    db_session.commit()
+    many, listed = listing_queries()
+    assert len(listed) == 12
+    assert many == few, "the listing's queries grow with the number of hosts"
+    by_name = {h["name"]: h for h in listed}
+    single = present.host_dict(db_session, web_world.host_a, public=False)
+    assert {k: v for k, v in by_name[web_world.host_a.name].items() if k != "state"} == single
+    assert by_name["extra3.site-b.example.org"]["netblocks"][0]["netblock"] == "198.51.3.0/24"

@@ -209,3 +209,26 @@ def test_size_zero_is_pick() -> None:
     got = AnswerPools(index, size=0).pick(hosts, client, Options(), random.Random(4))
     want = pick(index, hosts, client, Options(), random.Random(4))
     assert got.records == want.records and got.notes == want.notes
+
+
+def test_refresh_stops_at_its_deadline_and_keeps_the_rest_for_next_time() -> None:
+    """The background refresh is bounded in time: past the deadline it draws nothing, and
+    the classes it did not reach keep their served count (they come first next time)."""
+    rows = [(100 + i, COUNTRIES[i % 8], False, (), "10.0.0.0/8", None) for i in range(40)]
+    snap = network(rows)
+    index = SelectionIndex(snap, minimum=5)
+    hosts = snap.directories["pub/d"].hosts
+    rng = random.Random(2)
+    pools = AnswerPools(index, size=4)
+    for country in COUNTRIES[:4] * 6:  # four classes, each filled and served
+        pools.pick(hosts, Client(None, country), Options(), rng)
+    ticks = iter(range(1000))
+    clock = lambda: float(next(ticks))  # noqa: E731 - one tick per look at the clock
+    # the clock reads 0 (before the first class), 1 (before its first draw), 2, 3, …
+    done = pools.refresh(rng, 1000, deadline=3.0, clock=clock)
+    assert done == 2, "two draws fitted before the deadline"
+    assert pools.refresh(rng, 1000, deadline=0.0, clock=lambda: 0.0) == 0, "already late"
+    waiting = [p for p in pools._pools.values() if p.served]
+    assert len(waiting) >= 3, "the classes not reached keep their count"
+    assert pools.refresh(rng, 1000) > 0  # without a deadline they are redrawn
+    assert all(p.served == 0 for p in pools._pools.values())

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mirrormanager.core.distance import cell_of
+from mirrormanager.core.geo import country_centroid
 from mirrormanager.core.netblocks import parse_address
 from mirrormanager.core.selection import (
     METALINK_PROTOCOLS,
@@ -167,3 +169,34 @@ def test_weighted_shuffle_second_place_follows_sequential_draws() -> None:
     )
     p_cab = orders[("c", "a", "b")] / 30_000
     assert abs(p_cab - 0.6 * 100 / 400) < 0.015
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["DE", "US", "JP", "", "XX", "de"]),
+            st.none() | st.tuples(st.floats(-90, 90), st.floats(-180, 180)),
+        ),
+        max_size=10,
+    ),
+    st.booleans(),
+)
+def test_the_client_cell_is_the_rounded_position_or_country_centroid(clients, by_distance):
+    """`cell` keeps the cells of countries (clients without a position) it computed."""
+    index = SelectionIndex(data.build(), distance_order=by_distance)
+    for _twice in range(2):
+        for country, position in clients:
+            want = None
+            if by_distance:
+                where = position or country_centroid(country)
+                want = None if where is None else cell_of(where)
+            assert index.cell(Client(None, country, position)) == want
+
+
+def test_the_kept_country_cells_are_bounded() -> None:
+    index = SelectionIndex(data.build())
+    for n in range(5000):
+        assert index.cell(Client(None, f"Z{n}")) is None
+    assert index.cell(Client(None, "DE")) == cell_of(country_centroid("DE"))
+    assert len(index._country_cells) <= 4096

@@ -4,13 +4,25 @@ URL suffix (issue 13 part 1; directory URLs end with `/`, issue 16)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from functools import partial
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mirrormanager.core.netblocks import parse_address
 from mirrormanager.core.selection import Client, Options, SelectionIndex, select
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
-from mirrormanager.core.targets import LookupFailure, resolve_path, resolve_repo
+from mirrormanager.core.targets import (
+    LookupFailure,
+    RepoTargets,
+    Target,
+    resolve_path,
+    resolve_repo,
+)
+from tests.data import snapshots as data_snapshots
+from tests.data.snapshots import snapshots
 
 TOP = "pub/fedora/linux"
 REPO = TOP + "/updates/41/Everything/x86_64"
@@ -81,3 +93,69 @@ def test_directory_suffixes_end_with_a_slash_files_do_not() -> None:
     )
     with pytest.raises(LookupFailure):
         resolve_path(snapshot, "pub/../etc", metalink=False)
+
+
+def _outcome(resolve: Callable[..., Target], repo: str, arch: str, metalink: bool) -> object:
+    try:
+        return resolve(repo, arch, metalink=metalink)
+    except LookupFailure as failure:
+        return (failure.kind, failure.repo, failure.arch, failure.path)
+
+
+def _same_as_resolve_repo(snapshot: Snapshot, queries: list[tuple[str, str, bool]]) -> None:
+    """`RepoTargets.resolve` answers as `resolve_repo` (twice: resolved, then kept), and
+    keeps at most two targets per repository."""
+    kept = RepoTargets(snapshot)
+    for repo, arch, metalink in queries:
+        want = _outcome(partial(resolve_repo, snapshot), repo, arch, metalink)
+        for _twice in range(2):
+            assert _outcome(kept.resolve, repo, arch, metalink) == want
+    assert len(kept) <= 2 * len(snapshot.repositories)
+
+
+@pytest.mark.parametrize(
+    "redirects",
+    [
+        {"fedora-rawhide": "rawhide"},
+        # one hop only: fedora-rawhide is rawhide, rawhide is fedora-41
+        {"fedora-rawhide": "rawhide", "rawhide": "fedora-41", "src": "fedora-source-41"},
+    ],
+)
+def test_kept_targets_are_resolve_repo(redirects: dict[str, str]) -> None:
+    snapshot = data_snapshots.build(repository_redirects=redirects)
+    names = [r for r, _a in snapshot.repositories] + [*redirects, "nope"]
+    arches = ["x86_64", "source", "aarch64"]
+    queries = [(r, a, m) for r in names for a in arches for m in (False, True)]
+    _same_as_resolve_repo(snapshot, queries)
+    resolved = [_outcome(partial(resolve_repo, snapshot), *q) for q in queries]
+    assert sum(isinstance(t, Target) for t in resolved) >= 10  # not only failures
+
+
+@settings(max_examples=200, deadline=None)
+@given(snapshots(), st.data())
+def test_kept_targets_are_resolve_repo_for_any_snapshot(
+    snapshot: Snapshot, data: st.DataObject
+) -> None:
+    names = [r for r, _a in snapshot.repositories] + list(snapshot.repository_redirects)
+    arches = [a for _r, a in snapshot.repositories] + ["source", "x86_64"]
+    repo = st.sampled_from(names) | st.text(max_size=6) if names else st.text(max_size=6)
+    arch = st.sampled_from(arches) | st.text(max_size=6)
+    _same_as_resolve_repo(
+        snapshot, data.draw(st.lists(st.tuples(repo, arch, st.booleans()), max_size=12))
+    )
+
+
+def test_unknown_repositories_and_arches_of_a_source_repo_keep_nothing_new() -> None:
+    snapshot = data_snapshots.build()
+    kept = RepoTargets(snapshot)
+    for n in range(500):
+        with pytest.raises(LookupFailure):
+            kept.resolve(f"unknown-{n}", "x86_64", metalink=True)
+        # a source repository answers any arch as arch=source: one kept target
+        assert kept.resolve("fedora-source-41", f"arch-{n}", metalink=True).arch == "source"
+    with pytest.raises(LookupFailure):
+        kept.resolve("fedora-40", "x86_64", metalink=True)  # disabled: never kept
+    assert kept.resolve("fedora-rawhide", "x86_64", metalink=False) is kept.resolve(
+        "rawhide", "x86_64", metalink=False
+    )
+    assert len(kept) == 2

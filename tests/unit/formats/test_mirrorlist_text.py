@@ -73,3 +73,19 @@ def test_render_equals_the_reference_renderer(rows, suffix, created) -> None:
     notes = ["country = DE"]
     fast = render(hosts, suffix, what=what, notes=notes, created=created)
     assert fast == reference_render.mirrorlist(hosts, what=what, notes=notes, created=created)
+
+
+def _clean_reference(value: str) -> str:
+    """`clean` as it was before its fast path: every character looked at."""
+    value = "".join(ch if ch.isprintable() else "?" for ch in value[:200])
+    return value.replace("--", "- -")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=230)
+    | st.text(st.sampled_from("ab-\n\x00\u2028 é"), min_size=195, max_size=205)
+)
+def test_clean_equals_the_character_by_character_reference(value: str) -> None:
+    assert text.clean(value) == _clean_reference(value)
+    assert len(text.clean("x" * 300)) == 200

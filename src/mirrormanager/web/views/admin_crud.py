@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from mirrormanager.web import audit, deletion
+from mirrormanager.manage import deletion
+from mirrormanager.web import audit
 from mirrormanager.web.crud import CrudSpec
 from mirrormanager.web.helpers import confirm_page, paginate
 from mirrormanager.web.permissions import admin_required, current_user, db, get_or_404

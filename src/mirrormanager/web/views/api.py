@@ -160,9 +160,12 @@ def my_hosts() -> dict[str, Any]:
     stmt = access.visible_hosts(actor()).order_by(Host.name)
     if "site_id" in request.args:
         stmt = stmt.where(Host.site_id == _int_arg("site_id", 0, 1, access.MAX_ID))
-    rows = db().scalars(stmt).all()
+    rows = db().scalars(present.with_host_details(stmt)).all()
     states = host_health.for_viewer(rows)
-    return {"hosts": [_host_json(h, public=False, state=states[h.id]) for h in rows]}
+    listed = present.host_dicts(db(), rows, public=False)
+    for data in listed:
+        data["state"] = states[data["id"]].as_dict()  # the web UI's one state
+    return {"hosts": listed}
 
 
 @bp.get("/hosts/<int:host_id>")

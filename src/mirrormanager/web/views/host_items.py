@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from mirrormanager.db.models import Category, Host, HostCategory, Location
 from mirrormanager.errors import ManageError
-from mirrormanager.manage import carried, items, validation
-from mirrormanager.web import deletion
+from mirrormanager.manage import carried, deletion, items, validation
 from mirrormanager.web.forms import (
     AclIpForm,
     BaseForm,

@@ -23,8 +23,9 @@ from mirrormanager.db.models import (
     Location,
 )
 from mirrormanager.errors import ManageError
+from mirrormanager.manage import deletion
 from mirrormanager.manage import hosts as service
-from mirrormanager.web import checks, deletion, host_health
+from mirrormanager.web import checks, host_health
 from mirrormanager.web.forms import HostForm
 from mirrormanager.web.helpers import app_settings, confirm_page, refused_on_form
 from mirrormanager.web.permissions import (

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from mirrormanager.core.host_state import summarise
 from mirrormanager.db.models import Host, Site, SiteAdmin, User
 from mirrormanager.errors import ManageError
+from mirrormanager.manage import deletion
 from mirrormanager.manage import sites as service
-from mirrormanager.web import deletion, host_health
+from mirrormanager.web import host_health
 from mirrormanager.web.forms import SiteAdminForm, SiteForm, text
 from mirrormanager.web.helpers import confirm_page, paginate, refused_on_form
 from mirrormanager.web.permissions import (
