@@ -150,11 +150,18 @@ def main() -> None:
     parser.add_argument("--rsync", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--host-timeout", type=float, default=600.0, help="seconds")
+    parser.add_argument(
+        "--hosts-ahead",
+        type=int,
+        default=CrawlOptions().hosts_ahead,
+        help="hosts whose first request may go before their crawl slot (0: none)",
+    )
     args = parser.parse_args()
     CONCURRENCY = args.concurrency
     os.environ.setdefault("MM_LOG_FORMAT", "json")
     work = Path(tempfile.mkdtemp(prefix="mm-crawl-bench-"))
     rng = random.Random(42)
+    rsync_proc: subprocess.Popen[bytes] | None = None
     try:
         world = DemoWorld(work)
         world.build_tree()
@@ -194,7 +201,6 @@ def main() -> None:
             url = HostCategoryUrl(host_category=hc, url=f"http://127.0.0.1:{port}/{TOPDIR}")
             session.add_all([site, host, hc, url])
         rsync_port = ports[-1]
-        rsync_proc = None
         if args.rsync:
             conf = work / "rsyncd.conf"
             modules = "".join(
@@ -238,7 +244,9 @@ def main() -> None:
                 log_dir=work / "log",
                 record_propagation=True,
                 master_prefix=settings.master_prefix,
+                hosts_ahead=args.hosts_ahead,
             )
+            began = time.time()
             started = time.monotonic()
             server_cpu = process_cpu(server_pids[0]) if server_pids else 0.0
             cpu = resource.getrusage(resource.RUSAGE_SELF)
@@ -284,9 +292,21 @@ def main() -> None:
                     f"  per good host, its time over its own bound: median "
                     f"{own[len(own) // 2]:.2f}, 90th percentile {own[len(own) * 9 // 10]:.2f}"
                 )
+            if good:
+                waits = sorted(h.waited for h in good)
+                print(
+                    f"  waiting for a crawl slot after the first request: median "
+                    f"{waits[len(waits) // 2]:.2f} s, max {waits[-1]:.2f} s"
+                )
             if hung:
                 print(f"  hung hosts: slowest ended after {max(h.seconds for h in hung):.1f} s "
                       f"(read timeout {READ_TIMEOUT} s)")  # fmt: skip
+                starts = sorted(h.started - began for h in hung)
+                print(
+                    f"  hung hosts' first requests {starts[0]:.1f}-{starts[-1]:.1f} s into the "
+                    f"crawl (planning included); the last ended at "
+                    f"{max(h.started - began + h.waited + h.seconds for h in hung):.1f} s"
+                )
             if rsync:
                 print(
                     f"  rsync: {len(rsync)} hosts, 1 listing each, "
@@ -295,11 +315,12 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\npeak memory of the crawler process: {peak:.0f} MB")
         server.terminate()
+        session.close()
+    finally:
+        # Also on an error: a daemon left behind holds the caller's stdout pipe open.
         if rsync_proc is not None:
             rsync_proc.terminate()
             rsync_proc.wait(5)
-        session.close()
-    finally:
         shutil.rmtree(work, ignore_errors=True)
 
 

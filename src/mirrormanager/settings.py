@@ -238,6 +238,12 @@ class Settings:
     crawler_max_differing_files: int = setting(
         64, help="A stale directory lacking at most this many files still serves the others"
     )
+    crawler_hosts_ahead: int = setting(
+        512,
+        help="Hosts that may send their first request (the HEAD of the base URL) before "
+        "they get a crawler_concurrency slot, so a hung mirror is found at the start of the "
+        "crawl; each waits for its slot with one idle connection (0: none)",
+    )
     smtp_server: str = setting(
         "", help="SMTP server for notifications, host or host:port (port 25); empty: log only"
     )
@@ -572,7 +578,7 @@ _NON_NEGATIVE: tuple[str, ...] = ("file_detail_keep_days", "checkin_min_interval
 _NON_NEGATIVE += ("crawler_log_keep", "crawler_max_differing_files")
 _NON_NEGATIVE += ("auth_throttle_base_seconds", "auth_throttle_max_seconds")
 _NON_NEGATIVE += ("auth_throttle_forget_hours", "mirrorlist_pool_size")
-_NON_NEGATIVE += ("web_check_min_interval",)
+_NON_NEGATIVE += ("web_check_min_interval", "crawler_hosts_ahead")
 
 
 def _validate(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:

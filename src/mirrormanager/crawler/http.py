@@ -53,6 +53,7 @@ from mirrormanager.crawler.fetch import (
     read_body,
 )
 from mirrormanager.crawler.model import (
+    Admit,
     CategoryCheck,
     CrawlError,
     CrawlOptions,
@@ -61,6 +62,7 @@ from mirrormanager.crawler.model import (
     HostPlan,
     MasterTimelist,
     RepomdObservation,
+    admitted,
 )
 from mirrormanager.formats.timelist import TimelistReader
 
@@ -226,13 +228,16 @@ class HttpConnector:
         log: HostLog,
         *,
         timelist: MasterTimelist | None = None,
+        admit: Admit = admitted,
     ) -> CategoryCheck:
         base = url.rstrip("/") + "/"
         fast = options.repodata_only or options.propagation_only
         mirror: _MirrorList | None = None
         if timelist is not None and options.use_timelist and not fast:
+            await admit()  # a list can be large: not a light first request
             mirror = await self._mirror_list(base, timelist, options, log)
         if mirror is None:  # the list's 200 already proved the URL serves the category
+            # The light first request: a hung mirror shows here, before it holds a slot.
             answer = await self._request("HEAD", base, options)
             if answer.status in (405, 501):  # some servers refuse HEAD on directories
                 answer = await self._request("GET", base, options)
@@ -240,6 +245,7 @@ class HttpConnector:
                 raise CrawlError(base, f"redirects to another host ({answer.url}), not allowed")
             if answer.status >= 400:
                 raise CrawlError(base, f"base directory answers HTTP {answer.status}")
+        await admit()
         now = options.now if options.now is not None else int(time.time())
         verdicts: dict[int, Verdict] = {}
         repomd: dict[int, RepomdObservation] = {}

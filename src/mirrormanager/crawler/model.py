@@ -7,7 +7,7 @@ crawl itself never touches a session; results go back in one transaction per hos
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -119,6 +119,10 @@ class CrawlOptions:
     max_differing_files: int = 64
     # Where the master tree is mounted (its fullfiletimelist-* files); None: no lists.
     master_prefix: Path | None = None
+    # Hosts that may send their first, light request (the HEAD of the base URL) before
+    # they get one of the ``concurrency`` slots, so a mirror that never answers is found
+    # at the start of the crawl instead of when its turn comes; 0: none.
+    hosts_ahead: int = 512
 
     def cap(self, document: Literal["repomd", "timelist", "listing"]) -> int:
         """The most bytes read of one such document (decoded), within the overall ceiling."""
@@ -152,6 +156,7 @@ class CrawlOptions:
             probe_reachability=settings.crawler_probe_reachability,
             master_prefix=Path(settings.master_prefix),
             max_differing_files=settings.crawler_max_differing_files,
+            hosts_ahead=settings.crawler_hosts_ahead,
         )
 
 
@@ -187,7 +192,8 @@ class HostOutcome:
     categories: list[CategoryOutcome] = field(default_factory=list)
     requests: int = 0
     started: float = 0.0  # epoch seconds
-    seconds: float = 0.0
+    seconds: float = 0.0  # crawling, not counting ``waited``
+    waited: float = 0.0  # for a crawl slot, after the first requests
     log: list[str] = field(default_factory=list)
     reachable: tuple[bool | None, bool | None] | None = None  # (IPv4, IPv6) when probed
 
@@ -205,6 +211,15 @@ class CategoryCheck:
     # Stale directories the mirror holds, whose differing files are known and at most
     # ``max_differing_files``: directory id -> the names. Others stale: unavailable.
     differing: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+# Awaited by a connector before it does more than a light first request (the HEAD of a
+# base URL): waits for the host's crawl slot; returns at once when it has it.
+Admit = Callable[[], Awaitable[None]]
+
+
+async def admitted() -> None:
+    """The Admit of a host that needs no slot (a connector used on its own, in tests)."""
 
 
 class HostLog(Protocol):
@@ -229,7 +244,8 @@ class Connector(Protocol):
     """Checks the directories of one category on one mirror over one URL.
 
     Raises CrawlError when the URL cannot be crawled at all (refused, TLS, garbage, too
-    large, too slow); per-directory trouble becomes a ``None`` verdict instead.
+    large, too slow); per-directory trouble becomes a ``None`` verdict instead. Only a
+    light first request may come before ``await admit()``.
     """
 
     requests: int
@@ -242,6 +258,7 @@ class Connector(Protocol):
         log: HostLog,
         *,
         timelist: MasterTimelist | None = None,
+        admit: Admit = admitted,
     ) -> CategoryCheck: ...
 
     async def aclose(self) -> None: ...

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from mirrormanager.crawler.compare import RepomdGeneration, master_files
 from mirrormanager.crawler.model import CategoryPlan, DirPlan, HostPlan, MasterTimelist
@@ -34,6 +34,7 @@ from mirrormanager.scanner.timelist import find_timelist
 
 log = get_logger(__name__)
 
+_CHUNK = 500  # ids per IN (...) list
 _AUTO_ORDER = ("rsync", "https", "http")
 # Repodata-only crawls want repomd.xml hashes, which only http(s) gives.
 _REPODATA_ORDER = ("https", "http", "rsync")
@@ -78,12 +79,22 @@ def order_urls(urls: Sequence[str], protocol: str, *, repodata_only: bool) -> tu
     return tuple(url for _, url in sorted(ranked, key=lambda pair: pair[0]))
 
 
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
 def select_hosts(session: Session, selection: HostSelection) -> list[Host]:
     """Active hosts (plus hosts the crawler itself disabled, so a good crawl can re-enable
-    them), public unless asked otherwise, slowest first as MirrorManager2 orders them."""
+    them), public unless asked otherwise, longest expected crawl first.
+
+    Hosts whose last crawl failed come first: one that hangs costs a read timeout, longer
+    than a whole repodata-only crawl of a good mirror. Then, as MirrorManager2 orders them,
+    the slowest by their last full crawl, hosts never crawled (unknown) before those."""
     stmt = (
         select(Host)
         .join(Site, Host.site_id == Site.id)
+        .options(contains_eager(Host.site))  # the plans name the site: no query per host
         .where(
             Host.admin_active,
             Site.admin_active,
@@ -107,7 +118,9 @@ def select_hosts(session: Session, selection: HostSelection) -> list[Host]:
         stmt = stmt.where(Host.name.in_(selection.names))
     if selection.ids is not None:
         stmt = stmt.where(Host.id.in_(selection.ids))
-    stmt = stmt.order_by(Host.last_crawl_duration.desc().nulls_first(), Host.id)
+    stmt = stmt.order_by(
+        (Host.crawl_failures > 0).desc(), Host.last_crawl_duration.desc().nulls_first(), Host.id
+    )
     return list(session.scalars(stmt))
 
 
@@ -182,41 +195,57 @@ class PlanBuilder:
         self._dirs: dict[int, tuple[DirPlan, ...]] = {}
         self._timelists: dict[int, MasterTimelist | None] = {}
 
-    def host(self, host: Host, categories: Sequence[str] = ()) -> HostPlan | None:
-        """The plan of one host, or None when it carries none of the wanted categories."""
-        stmt = (
-            select(HostCategory, Category)
-            .join(Category, HostCategory.category_id == Category.id)
-            .where(HostCategory.host_id == host.id)
-            .order_by(Category.name)
-        )
-        if categories:
-            stmt = stmt.where(Category.name.in_(categories))
-        plans = []
-        for hc, category in self.session.execute(stmt):
-            urls = self.session.scalars(
-                select(HostCategoryUrl.url).where(HostCategoryUrl.host_category_id == hc.id)
-            ).all()
-            plans.append(
+    def hosts(self, hosts: Sequence[Host], categories: Sequence[str] = ()) -> list[HostPlan]:
+        """The plans of ``hosts`` in their order, leaving out those that carry none of the
+        wanted categories. Two queries per ``_CHUNK`` hosts, not two per host: planning
+        comes before the first request of the crawl."""
+        carried: dict[int, list[tuple[HostCategory, Category]]] = {}
+        for chunk in _chunks([host.id for host in hosts]):
+            stmt = (
+                select(HostCategory, Category)
+                .join(Category, HostCategory.category_id == Category.id)
+                .where(HostCategory.host_id.in_(chunk))
+                .order_by(HostCategory.host_id, Category.name)
+            )
+            if categories:
+                stmt = stmt.where(Category.name.in_(categories))
+            for hc, category in self.session.execute(stmt):
+                carried.setdefault(hc.host_id, []).append((hc, category))
+        urls: dict[int, list[str]] = {}
+        for chunk in _chunks([hc.id for pairs in carried.values() for hc, _ in pairs]):
+            for hc_id, url in self.session.execute(
+                select(HostCategoryUrl.host_category_id, HostCategoryUrl.url)
+                .where(HostCategoryUrl.host_category_id.in_(chunk))
+                .order_by(HostCategoryUrl.host_category_id, HostCategoryUrl.id)
+            ):
+                urls.setdefault(hc_id, []).append(url)
+        result = []
+        for host in hosts:
+            plans = [
                 CategoryPlan(
                     host_category_id=hc.id,
                     category_id=category.id,
                     name=category.name,
-                    urls=order_urls(urls, self.protocol, repodata_only=self.repodata_only),
+                    urls=order_urls(
+                        urls.get(hc.id, ()), self.protocol, repodata_only=self.repodata_only
+                    ),
                     always_up2date=hc.always_up2date,
                     dirs=() if hc.always_up2date else self.directories(category),
                     timelist=None if hc.always_up2date else self.timelist(category),
                 )
-            )
-        if not plans:
-            return None
-        return HostPlan(
-            id=host.id,
-            name=host.name,
-            site=host.site.name,
-            max_connections=max(1, host.max_connections or 1),
-            categories=tuple(plans),
-        )
+                for hc, category in carried.get(host.id, ())
+            ]
+            if plans:
+                result.append(
+                    HostPlan(
+                        id=host.id,
+                        name=host.name,
+                        site=host.site.name,
+                        max_connections=max(1, host.max_connections or 1),
+                        categories=tuple(plans),
+                    )
+                )
+        return result
 
     def timelist(self, category: Category) -> MasterTimelist | None:
         """The master's time list of the category, read once for all hosts."""

@@ -23,6 +23,7 @@ from mirrormanager.crawler.compare import (
 )
 from mirrormanager.crawler.listing import Listing, parse_line
 from mirrormanager.crawler.model import (
+    Admit,
     CategoryCheck,
     CrawlError,
     CrawlOptions,
@@ -30,6 +31,7 @@ from mirrormanager.crawler.model import (
     HostLog,
     MasterTimelist,
     RepomdObservation,
+    admitted,
 )
 
 # 23: some files could not be read; 24: files vanished during the listing. The listing of
@@ -74,9 +76,11 @@ class RsyncConnector:
         log: HostLog,
         *,
         timelist: MasterTimelist | None = None,  # unused: one listing already covers it all
+        admit: Admit = admitted,
     ) -> CategoryCheck:
         if not url.startswith("rsync://") or any(c.isspace() for c in url):
             raise CrawlError(url, "not an rsync:// URL")
+        await admit()  # the listing is the whole crawl: nothing light comes first
         fast = options.repodata_only or options.propagation_only
         selected = [d for d in dirs if d.is_repodata or not fast]
         wanted = {d.path for d in selected}

@@ -1,6 +1,7 @@
 """The crawl: plan from the database, check hosts concurrently, store each host at once.
 
-Concurrency is bounded by ``options.concurrency`` hosts at a time and, within a host, by
+Concurrency is bounded by ``options.concurrency`` hosts at a time (plus, for their first
+light request only, ``options.hosts_ahead``: see ``schedule.py``) and, within a host, by
 its ``max_connections``; every host has a total time limit, so one hung mirror costs at
 most that. Each host's result is written in one transaction as soon as it finishes, by
 one writer thread: a commit (and the crawl log's fsync) takes tens of milliseconds on a
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from mirrormanager.crawler.hostlog import HostLogBuffer, write_host_log
 from mirrormanager.crawler.http import ClientFactory, HttpConnector, default_client
 from mirrormanager.crawler.model import (
+    Admit,
     CategoryOutcome,
     Connector,
     CrawlError,
@@ -45,6 +47,7 @@ from mirrormanager.crawler.plan import HostSelection, PlanBuilder, select_hosts
 from mirrormanager.crawler.propagation import count_buckets, merge_counts, write_propagation
 from mirrormanager.crawler.reach import probe
 from mirrormanager.crawler.rsync import RsyncConnector
+from mirrormanager.crawler.schedule import HostGate, RankedSlots
 from mirrormanager.crawler.store import StoreResult, store_outcome
 from mirrormanager.db.models import Host, SiteAdmin, User
 from mirrormanager.logging import get_logger
@@ -80,6 +83,8 @@ class HostLine:
     stored: bool
     disabled: bool = False
     reenabled: bool = False
+    started: float = 0.0  # epoch seconds of its first request
+    waited: float = 0.0  # seconds waiting for a crawl slot, not in ``seconds``
 
 
 @dataclass(slots=True)
@@ -144,11 +149,7 @@ def crawl(
         repositories=repositories,
         master_prefix=options.master_prefix if options.use_timelist else None,
     )
-    plans = [
-        plan
-        for host in select_hosts(session, selection)
-        if (plan := builder.host(host, selection.categories)) is not None
-    ]
+    plans = builder.hosts(select_hosts(session, selection), selection.categories)
     session.commit()  # end the read transaction; writes come one host at a time
     runner = _Runner(session, notify, options, client_factory, progress, len(plans))
     planned = time.monotonic() - started
@@ -227,7 +228,9 @@ class _Runner:
             )
 
     async def run(self, plans: list[HostPlan]) -> CrawlSummary:
-        slots = asyncio.Semaphore(max(1, self.options.concurrency))
+        slots = RankedSlots(max(1, self.options.concurrency))
+        ahead = self.options.hosts_ahead
+        openings = asyncio.Semaphore(ahead) if ahead > 0 else None
         started: set[int] = set()
 
         # Results waiting for the writer hold no crawl slot, but are bounded too.
@@ -242,14 +245,20 @@ class _Runner:
                 HostLine(plan.id, plan.name, "error", repr(exc), 0.0, 0, 0, False)
             )
 
-        async def guarded(plan: HostPlan) -> None:
-            async with slots:
+        async def guarded(rank: int, plan: HostPlan) -> None:
+            gate = HostGate(rank, slots, openings)
+            try:
+                await gate.enter()
                 started.add(plan.id)
                 try:
-                    outcome = await crawl_host(plan, self.options, self.client_factory)
+                    outcome = await crawl_host(
+                        plan, self.options, self.client_factory, slot=gate.admit
+                    )
                 except Exception as exc:
                     crashed(plan, exc)
                     return
+            finally:
+                gate.leave()
             async with waiting:
                 stored = loop.run_in_executor(writer, self._finish, outcome)
                 try:
@@ -257,7 +266,7 @@ class _Runner:
                 except Exception as exc:
                     crashed(plan, exc)
 
-        tasks = [asyncio.ensure_future(guarded(plan)) for plan in plans]
+        tasks = [asyncio.ensure_future(guarded(rank, plan)) for rank, plan in enumerate(plans)]
         try:
             with _interrupts(tasks, self.summary):
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -277,7 +286,9 @@ class _Runner:
         return self.summary
 
     def _finish(self, outcome: HostOutcome) -> None:
-        finished = dt.datetime.fromtimestamp(outcome.started + outcome.seconds, dt.UTC)
+        finished = dt.datetime.fromtimestamp(
+            outcome.started + outcome.waited + outcome.seconds, dt.UTC
+        )
         stored = True
         result = StoreResult()
         try:
@@ -308,6 +319,8 @@ class _Runner:
             stored=stored,
             disabled=result.disabled,
             reenabled=result.reenabled,
+            started=outcome.started,
+            waited=outcome.waited,
         )
         self.summary.hosts.append(line)
         log.info(
@@ -319,6 +332,7 @@ class _Runner:
             seconds=round(line.seconds, 2),
             requests=line.requests,
             stale_dirs=line.stale,
+            waited=round(line.waited, 2),
         )
         for category in outcome.categories:
             category.verdicts, category.repomd = {}, {}
@@ -378,21 +392,52 @@ def _interrupts(tasks: Sequence[asyncio.Future[None]], summary: CrawlSummary) ->
 
 
 async def crawl_host(
-    plan: HostPlan, options: CrawlOptions, client_factory: ClientFactory = default_client
+    plan: HostPlan,
+    options: CrawlOptions,
+    client_factory: ClientFactory = default_client,
+    *,
+    slot: Admit | None = None,
 ) -> HostOutcome:
-    """Check every category of one host within its time limit; never raises CrawlError."""
+    """Check every category of one host within its time limit; never raises CrawlError.
+
+    ``slot`` waits for the host's crawl slot (at once when it has it); the connectors
+    call it after their light first request. Waiting counts neither in the host's
+    ``seconds`` nor against its time limit.
+    """
     hostlog = HostLogBuffer(debug=options.debug)
     outcome = HostOutcome(host=plan, started=time.time())
     outcome.categories = [CategoryOutcome(plan=category) for category in plan.categories]
     connectors: dict[ConnectorFactory, Connector] = {}
     clock = time.monotonic()
+    loop = asyncio.get_running_loop()
+    limit = asyncio.timeout(options.host_timeout)
+    admitted = False
+
+    async def admit() -> None:
+        nonlocal admitted
+        if admitted or slot is None:
+            return
+        deadline, began = limit.when(), loop.time()
+        limit.reschedule(None)  # waiting for a slot is not crawling the host
+        try:
+            await slot()
+            admitted = True
+        finally:
+            waited = loop.time() - began
+            outcome.waited += waited
+            if deadline is not None:
+                limit.reschedule(deadline + waited)
+
     hostlog("INFO", f"crawling {plan.name} (host {plan.id}, site {plan.site})")
     try:
-        async with asyncio.timeout(options.host_timeout):
+        async with limit:
             for category in outcome.categories:
-                await _crawl_category(plan, category, options, connectors, client_factory, hostlog)
+                await _crawl_category(
+                    plan, category, options, connectors, client_factory, hostlog, admit
+                )
             urls = [url for c in plan.categories if not c.always_up2date for url in c.urls]
             if options.probe_reachability and urls:
+                await admit()
                 outcome.reachable = await probe(urls[0], options.connect_timeout)
                 hostlog("INFO", f"reachable over IPv4: {outcome.reachable[0]}, "
                         f"IPv6: {outcome.reachable[1]}")  # fmt: skip
@@ -404,7 +449,7 @@ async def crawl_host(
             with contextlib.suppress(Exception):
                 await connector.aclose()
         outcome.requests = sum(c.requests for c in connectors.values())
-        outcome.seconds = time.monotonic() - clock
+        outcome.seconds = time.monotonic() - clock - outcome.waited
     if outcome.status is not HostStatus.TIMEOUT:
         if not outcome.categories:
             outcome.status, outcome.reason = HostStatus.UNKNOWN, "no categories"
@@ -432,6 +477,7 @@ async def _crawl_category(
     connectors: dict[ConnectorFactory, Connector],
     client_factory: ClientFactory,
     hostlog: HostLogBuffer,
+    admit: Admit,
 ) -> None:
     plan = outcome.plan
     if plan.always_up2date:
@@ -453,7 +499,7 @@ async def _crawl_category(
             connectors[make] = make(host, options, client_factory)
         try:
             check = await connectors[make].check(
-                url, plan.dirs, options, hostlog, timelist=plan.timelist
+                url, plan.dirs, options, hostlog, timelist=plan.timelist, admit=admit
             )
         except CrawlError as exc:
             errors.append(str(exc))

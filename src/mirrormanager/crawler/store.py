@@ -71,6 +71,10 @@ def _apply(
             stale_marked += _mark_stale(session, category.plan.host_category_id, finished)
     host.last_crawled = finished
     host.last_crawl_requests = outcome.requests
+    if not options.repodata_only and outcome.status is not HostStatus.UNKNOWN:
+        # Failed and timed-out crawls too (as MirrorManager2): a host that ran out of
+        # time is the longest to crawl, and the next crawl should start it first.
+        host.last_crawl_duration = round(outcome.seconds, 3)
     if outcome.reachable is not None:
         host.reachable_ipv4, host.reachable_ipv6 = outcome.reachable
     disabled = reenabled = False
@@ -78,8 +82,6 @@ def _apply(
         host.crawl_failures = 0
         errors = [f"{c.plan.name}: {c.error}" for c in outcome.categories if c.error]
         host.last_crawl_error = "; ".join(errors) or None
-        if not options.repodata_only:
-            host.last_crawl_duration = round(outcome.seconds, 3)
         if not host.user_active and host.disabled_by_crawler:
             host.user_active = True
             host.disabled_by_crawler = False

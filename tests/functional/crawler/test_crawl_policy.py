@@ -1,5 +1,6 @@
 """Crawl results in a real database (SQLite, and PostgreSQL when configured): failure
-policy, auto-disable, re-enable, per-host transactions and always_up2date."""
+policy, auto-disable, re-enable, per-host transactions, always_up2date and the order and
+slots hosts are crawled in."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from mirrormanager.crawler import store as store_module
 from mirrormanager.crawler.hostlog import read_crawl_log
 from mirrormanager.crawler.model import CrawlOptions, HostPlan
 from mirrormanager.crawler.notify import mail_notifier
-from mirrormanager.crawler.plan import HostSelection
+from mirrormanager.crawler.plan import HostSelection, select_hosts
 from mirrormanager.crawler.service import CrawlSummary, crawl
 from mirrormanager.db.models import (
     CategoryDirectory,
@@ -313,13 +314,95 @@ def test_sigterm_leaves_every_host_stored_or_untouched(
             await asyncio.sleep(30)
         return good_mirror(request)
 
-    summary = run(db_session, settings, handler, concurrency=1)
+    # No host ahead of its slot: the hung one starts once the first is stored.
+    summary = run(db_session, settings, handler, concurrency=1, hosts_ahead=0)
     assert summary.interrupted and summary.abandoned == 1 and summary.not_started == 0
     assert [h.name for h in summary.hosts] == ["mirror.example.org"]
     db_session.expire_all()
     assert first.host.last_crawled is not None
     assert second_host.last_crawled is None and rows(db_session, hc) == {}
     assert db_session.scalars(select(PropagationStat)).all() == []
+
+
+def test_sigterm_with_hosts_ahead_of_their_slot(db_session: Session, settings: Settings) -> None:
+    first = make_world(db_session)
+    second_host = factories.HostFactory(name="hung.example.org")
+    hc = factories.HostCategoryFactory(host=second_host, category=first.categories[0].category)
+    factories.HostCategoryUrlFactory(host_category=hc, url="http://hung.example.org/pub/cat0")
+    db_session.commit()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "hung.example.org":
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.sleep(30)
+        return good_mirror(request)
+
+    # Both hosts start at once; the signal comes while the first may be anywhere.
+    summary = run(db_session, settings, handler, concurrency=1)
+    assert summary.interrupted and summary.not_started == 0
+    assert len(summary.hosts) + summary.abandoned == 2
+    assert "hung.example.org" not in [h.name for h in summary.hosts]
+    db_session.expire_all()
+    stored = [h.name for h in summary.hosts]
+    assert (first.host.last_crawled is not None) is ("mirror.example.org" in stored)
+    assert second_host.last_crawled is None and rows(db_session, hc) == {}
+
+
+def test_a_host_that_does_not_answer_holds_no_crawl_slot(
+    db_session: Session, settings: Settings
+) -> None:
+    world = make_world(db_session)
+    silent = factories.HostFactory(name="silent.example.org", crawl_failures=1)  # goes first
+    hc = factories.HostCategoryFactory(host=silent, category=world.categories[0].category)
+    factories.HostCategoryUrlFactory(host_category=hc, url="http://silent.example.org/pub/cat0")
+    db_session.commit()
+    other_crawled = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "silent.example.org":
+            await other_crawled.wait()  # answers once the other host has been crawled
+        elif request.url.path.endswith("repomd.xml"):
+            other_crawled.set()
+        return good_mirror(request)
+
+    # One slot: were it taken by the silent host's first request, the other host could
+    # not start, and the silent one would run out of time.
+    summary = run(db_session, settings, handler, concurrency=1, host_timeout=5)
+    assert {h.name: h.status for h in summary.hosts} == {
+        "silent.example.org": "ok",
+        "mirror.example.org": "ok",
+    }
+
+
+def test_hosts_whose_last_crawl_failed_come_first_then_the_slowest(
+    db_session: Session,
+) -> None:
+    for name, failures, duration in [
+        ("a", 0, 10.0),
+        ("b", 0, None),
+        ("c", 2, 5.0),
+        ("d", 0, 50.0),
+        ("e", 1, None),
+        ("f", 0, 10.0),
+    ]:
+        factories.HostFactory(name=name, crawl_failures=failures, last_crawl_duration=duration)
+    db_session.commit()
+    names = [h.name for h in select_hosts(db_session, HostSelection())]
+    assert names == ["e", "c", "b", "d", "a", "f"]
+
+
+def test_full_crawls_record_their_duration_even_when_failed(
+    db_session: Session, settings: Settings
+) -> None:
+    world = make_world(db_session)
+    run(db_session, settings, refused)
+    db_session.expire_all()
+    assert world.host.crawl_failures == 1 and world.host.last_crawl_duration is not None
+    world.host.last_crawl_duration = None
+    db_session.commit()
+    run(db_session, settings, good_mirror, repodata_only=True)
+    db_session.expire_all()
+    assert world.host.crawl_failures == 0 and world.host.last_crawl_duration is None
 
 
 def test_a_crash_on_one_host_is_reported_and_spares_the_others(
