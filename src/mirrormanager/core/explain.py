@@ -23,6 +23,9 @@ REASONS = {
     "or no public URL",
     "stale_repodata": "carries the repository but its repodata/ is not up to date",
     "not_carried": "does not carry this directory up to date",
+    "file_differs": "carries the directory, but its copy of this file differs from the "
+    "master's (a partial host: offered for its other files)",
+    "file_unchecked": "its last check of the directory is older than this file",
     "no_protocol_url": "no URL of the requested protocols",
     "country_not_allowed": "its 'countries allowed' list excludes the client's country",
     "wrong_family": "known unreachable over the client's IP family (strict family)",
@@ -82,7 +85,10 @@ def explain(
     rng: random.Random | None = None,
 ) -> Explanation:
     """The answer the server would give, host by host."""
-    picked = pick(index, target.directory.hosts, client, options, rng or random.Random())
+    # a file's carriers when they differ from the directory's hosts (partial hosts, checks
+    # older than the file): the host set the server answers from
+    transient = target.file_hosts is not None
+    picked = pick(index, target.hosts, client, options, rng or random.Random(), transient=transient)
     offered: dict[int, tuple[str, int]] = {}
     records = iter(picked.records)
     for step, count in picked.steps:
@@ -147,7 +153,13 @@ def _verdict(
 
     if embargoed:
         return no("embargoed", client.country)
-    carried = {i for i, _urls in target.directory.hosts}
+    carried = {i for i, _urls in target.hosts}
+    if host_id not in carried and target.file_hosts is not None:
+        directory = target.directory
+        if target.file_name in directory.missing.get(host_id, ()):
+            return no("file_differs", target.file_name)
+        if any(i == host_id for i, _urls in (*directory.hosts, *directory.partial)):
+            return no("file_unchecked", target.file_name)
     if host_id not in carried:
         parent = index.snapshot.directories.get(target.directory.name.removesuffix("/repodata"))
         if (
@@ -158,7 +170,9 @@ def _verdict(
         ):
             return no("stale_repodata")
         return no("not_carried", target.directory.name)
-    view = index.view(index.dir_hosts(target.directory.hosts), options.protocols)
+    view = index.view(
+        index.dir_hosts(target.hosts, transient=target.file_hosts is not None), options.protocols
+    )
     if host_id not in view.records:
         return no("no_protocol_url", ", ".join(options.protocols))
     if host.countries_allowed and client.country not in host.countries_allowed:

@@ -105,3 +105,40 @@ def test_one_host_for_the_web_ui_and_json() -> None:
     plain = result.to_dict()
     assert plain["hosts"][0]["offered"] is True and set(plain) >= {"notes", "client_country"}
     assert dataclasses.asdict(verdict)["reason"] == "stale_repodata"
+
+
+def test_a_file_is_explained_from_its_carriers_as_the_server_answers_it() -> None:
+    """path= of a file: partial hosts are offered for the files they hold, and named with
+    the right reason for the file they lack; a check older than the file keeps a host out."""
+    snap = snapshot()
+    everyone = snap.directories[REPO].hosts
+    up = tuple(pair for pair in everyone if pair[0] not in (1, 2))  # 1 and 2: partial
+    partial_dir = dataclasses.replace(
+        snap.directories[REPO],
+        hosts=up,
+        partial=((1, (1,)), (2, (2,))),
+        missing={1: frozenset({"new.rpm"}), 2: frozenset()},
+        recent={"newest.rpm": 2_000},
+        verified={2: 1_000, 3: 3_000, 4: 3_000, 5: 3_000, 6: 3_000, 7: 3_000},
+    )
+    snap = dataclasses.replace(snap, directories={**snap.directories, REPO: partial_dir})
+    index = SelectionIndex(snap, minimum=1)
+    client = Client(None, "DE")
+
+    def verdicts(name: str) -> dict[str, object]:
+        target = resolve_path(snap, f"{REPO}/{name}", metalink=False)
+        result = explain(index, target, client, Options(), random.Random(4))
+        server = pick(index, target.hosts, client, Options(), random.Random(4), transient=True)
+        offered = [v.host_id for v in result.hosts if v.offered]
+        assert offered == [r.host.id for r in server.records], "explain = the server"
+        return {v.name: v for v in result.hosts}
+
+    old = verdicts("old.rpm")  # both partial hosts hold it
+    assert old["de-fresh"].offered and old["de-stale"].offered
+    new = verdicts("new.rpm")  # host 1's copy differs
+    assert new["de-fresh"].reason == "file_differs" and "new.rpm" in new["de-fresh"].detail
+    assert new["de-stale"].offered
+    newest = verdicts("newest.rpm")  # host 2 was last checked before it appeared
+    assert newest["de-stale"].reason == "file_unchecked"
+    assert newest["de-fresh"].offered  # no check time known: as the server (carriers)
+    assert REASONS["file_differs"].startswith("carries the directory")
