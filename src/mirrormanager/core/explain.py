@@ -94,10 +94,8 @@ def explain(
     for step, count in picked.steps:
         for _ in range(count):
             offered[next(records).host.id] = (step, len(offered) + 1)
-    verdicts = [
-        _verdict(index, target, client, options, host_id, offered, picked.embargoed, len(offered))
-        for host_id in index.hosts
-    ]
+    facts = _facts(index, target, options, offered, picked.embargoed)
+    verdicts = [_verdict(index, target, client, host_id, facts) for host_id in index.hosts]
     verdicts.sort(key=lambda v: (not v.offered, v.rank, v.host_id))
     if target.path:
         request = f"path = {target.path}"
@@ -131,16 +129,45 @@ def explain_host(
     )
 
 
-def _verdict(
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What every host's verdict reads, gathered once per explanation (not per host)."""
+
+    options: Options
+    offered: dict[int, tuple[str, int]]
+    embargoed: bool
+    carried: frozenset[int]  # the hosts the answer is drawn from (a file's carriers)
+    in_directory: frozenset[int]  # up to date or partial in the directory
+    in_parent: frozenset[int]  # carry the repository whose repodata/ this is
+    with_url: frozenset[int]  # have a URL of the requested protocols
+
+
+def _facts(
     index: SelectionIndex,
     target: Target,
-    client: Client,
     options: Options,
-    host_id: int,
     offered: dict[int, tuple[str, int]],
     embargoed: bool,
-    found: int,
+) -> _Facts:
+    directory = target.directory
+    parent = index.snapshot.directories.get(directory.name.removesuffix("/repodata"))
+    transient = target.file_hosts is not None
+    view = index.view(index.dir_hosts(target.hosts, transient=transient), options.protocols)
+    return _Facts(
+        options,
+        offered,
+        embargoed,
+        carried=frozenset(i for i, _urls in target.hosts),
+        in_directory=frozenset(i for i, _urls in (*directory.hosts, *directory.partial)),
+        in_parent=frozenset(i for i, _urls in parent.hosts) if parent is not None else frozenset(),
+        with_url=frozenset(view.records),
+    )
+
+
+def _verdict(
+    index: SelectionIndex, target: Target, client: Client, host_id: int, facts: _Facts
 ) -> HostVerdict:
+    options, offered = facts.options, facts.offered
     host = index.hosts[host_id]
     base = (host_id, host.name, host.country)
     if host_id in offered:
@@ -151,29 +178,22 @@ def _verdict(
         text = REASONS[reason] + (f" ({detail})" if detail else "")
         return HostVerdict(*base, False, reason=reason, detail=text)
 
-    if embargoed:
+    if facts.embargoed:
         return no("embargoed", client.country)
-    carried = {i for i, _urls in target.hosts}
-    if host_id not in carried and target.file_hosts is not None:
-        directory = target.directory
-        if target.file_name in directory.missing.get(host_id, ()):
+    if host_id not in facts.carried and target.file_hosts is not None:
+        if target.file_name in target.directory.missing.get(host_id, ()):
             return no("file_differs", target.file_name)
-        if any(i == host_id for i, _urls in (*directory.hosts, *directory.partial)):
+        if host_id in facts.in_directory:
             return no("file_unchecked", target.file_name)
-    if host_id not in carried:
-        parent = index.snapshot.directories.get(target.directory.name.removesuffix("/repodata"))
+    if host_id not in facts.carried:
         if (
             target.repo
             and target.directory.name.endswith("/repodata")
-            and parent is not None
-            and any(i == host_id for i, _urls in parent.hosts)
+            and host_id in facts.in_parent
         ):
             return no("stale_repodata")
         return no("not_carried", target.directory.name)
-    view = index.view(
-        index.dir_hosts(target.hosts, transient=target.file_hosts is not None), options.protocols
-    )
-    if host_id not in view.records:
+    if host_id not in facts.with_url:
         return no("no_protocol_url", ", ".join(options.protocols))
     if host.countries_allowed and client.country not in host.countries_allowed:
         return no("country_not_allowed", "allowed: " + ", ".join(host.countries_allowed))
@@ -187,6 +207,6 @@ def _verdict(
     continent = index.continent(host.country)
     return no(
         "not_needed",
-        f"host in {host.country or '??'}/{continent or '??'}; {found} hosts found before "
+        f"host in {host.country or '??'}/{continent or '??'}; {len(offered)} hosts found before "
         f"it, the minimum is {index.minimum}",
     )
