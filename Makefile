@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck install benchmark clean
 
-$(STAMP): pyproject.toml
+# setup.py builds the two small C modules of the answer path (optional: see setup.py)
+$(STAMP): pyproject.toml setup.py $(wildcard src/mirrormanager/*/_*.c)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)

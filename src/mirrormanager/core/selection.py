@@ -55,7 +55,7 @@ class HostRecord:
     urls: Urls  # (protocol, category top URL); the full URL is that + the target's suffix
     line: bytes = b""  # mirrorlist: the first URL, UTF-8, without suffix
     segments: tuple[bytes, ...] = ()  # metalink: `formats.metalink.url_segments`
-    lines_last: bytes = b""  # metalink: the lines at the lowest preference
+    packed: bytes = b""  # metalink: `formats.metalink.pack_parts`
 
 
 class Prepare(Protocol):

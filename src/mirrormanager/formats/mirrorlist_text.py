@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Protocol
+
+from mirrormanager.formats import bodies
 
 _MAX_ECHO = 200
 
@@ -32,35 +33,21 @@ def url_line(urls: Sequence[tuple[str, str]]) -> bytes:
     return urls[0][1].encode("utf-8", "replace") if urls else b""
 
 
-class HostLine(Protocol):
-    @property
-    def line(self) -> bytes:
-        """`url_line(urls)`: the host's first URL without the suffix, never empty."""
-        ...
-
-
 def render(
-    hosts: Sequence[HostLine],
+    hosts: Sequence[bodies.LineHost],
     suffix: str,
     *,
     what: str,
     notes: Sequence[str],
     created: int | None = None,
 ) -> bytes:
-    """`what` is `describe(...)`, then each host's prepared line (its first URL: they are
-    preference-ordered) with the request's suffix."""
+    """`what` is `describe(...)`, then each host's prepared line (`url_line`: its first
+    URL, they are preference-ordered) with the request's suffix."""
     head = " ".join([what, *notes]) + "\n"
     if created is not None:
         head += created_line(created)
-    if not hosts:
-        return head.encode("utf-8")
     end = (suffix + "\n").encode("utf-8")
-    # one join of the whole body: the head rides on the first line, an empty last piece
-    # gives the last line its end
-    lines = [h.line for h in hosts]
-    lines[0] = head.encode("utf-8") + lines[0]
-    lines.append(b"")
-    return end.join(lines)
+    return bodies.mirrorlist_body(head.encode("utf-8"), hosts, end)
 
 
 def usage_error() -> bytes:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from mirrormanager.core.selection import HostRecord, Urls
 from mirrormanager.core.snapshot_model import HostInfo
-from mirrormanager.formats.metalink import last_lines, url_segments
+from mirrormanager.formats.metalink import pack_parts, url_parts, url_segments
 from mirrormanager.formats.mirrorlist_text import url_line
 
 
 def prepare_record(host: HostInfo, urls: Urls, /) -> HostRecord:
-    """The host's mirrorlist line and metalink `<url>` segments for these URLs."""
-    segments = url_segments(urls, host.country, host.private)
-    return HostRecord(host, urls, url_line(urls), segments, last_lines(segments))
+    """The host's mirrorlist line and metalink `<url>` lines (in the forms of both
+    renderers, `formats.bodies`) for these URLs."""
+    parts = url_parts(urls, host.country, host.private)
+    return HostRecord(host, urls, url_line(urls), url_segments(parts), pack_parts(parts))

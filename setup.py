@@ -1,0 +1,21 @@
+"""The compiled parts of the mirrorlist server's answer path (docs/mirrorlist-server.md):
+the answer bodies' byte assembly (formats/_bodies.c) and the answer pools' gather
+(core/_orders.c).
+
+Optional: without a C compiler the build goes on and `formats/bodies.py` and
+`core/pool.py` use their Python versions of the same functions (same answers, slower).
+"""
+
+from setuptools import Extension, setup
+
+_FLAGS = ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+
+setup(
+    ext_modules=[
+        Extension(name, [source], optional=True, extra_compile_args=_FLAGS)
+        for name, source in (
+            ("mirrormanager.formats._bodies", "src/mirrormanager/formats/_bodies.c"),
+            ("mirrormanager.core._orders", "src/mirrormanager/core/_orders.c"),
+        )
+    ]
+)

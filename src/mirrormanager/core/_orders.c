@@ -1,0 +1,81 @@
+/* The answer pools' gather in C (core/pool.py has the same in Python).
+ *
+ * Why C: a pooled answer is a stored order (an array of 4-byte indices) turned back into
+ * records. `itemgetter(*order)` reads the array through Python ints (one made and freed
+ * per host) and makes a tuple to copy into a list; here the indices are read from the
+ * array's buffer and the list is filled directly.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+PyDoc_STRVAR(gather_doc,
+"gather(items, order, end) -> list\n\n"
+"[items[i] for i in order[:end]]: items a tuple, order an array('I').");
+
+static PyObject *
+gather(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "gather() takes exactly 3 arguments");
+        return NULL;
+    }
+    PyObject *items = args[0];
+    if (!PyTuple_CheckExact(items)) {
+        PyErr_SetString(PyExc_TypeError, "gather(): items must be a tuple");
+        return NULL;
+    }
+    Py_ssize_t end = PyLong_AsSsize_t(args[2]);
+    if (end == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[1], &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (view.itemsize != 4 || view.format == NULL || strcmp(view.format, "I") != 0) {
+        PyErr_SetString(PyExc_TypeError, "gather(): order must be an array('I')");
+        goto done;
+    }
+    Py_ssize_t count = view.len / 4;
+    if (end < 0 || end > count) {
+        end = end < 0 ? 0 : count; /* as a slice does */
+    }
+    Py_ssize_t size = PyTuple_GET_SIZE(items);
+    const uint32_t *order = view.buf;
+    for (Py_ssize_t i = 0; i < end; i++) {
+        if ((Py_ssize_t)order[i] >= size) {
+            PyErr_SetString(PyExc_IndexError, "gather(): an index is beyond the items");
+            goto done;
+        }
+    }
+    result = PyList_New(end);
+    if (result == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < end; i++) {
+        PyObject *item = PyTuple_GET_ITEM(items, order[i]);
+        Py_INCREF(item);
+        PyList_SET_ITEM(result, i, item);
+    }
+done:
+    PyBuffer_Release(&view);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"gather", (PyCFunction)(void (*)(void))gather, METH_FASTCALL, gather_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_orders", "The answer pools' gather (see core/pool.py).", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__orders(void)
+{
+    return PyModule_Create(&module_def);
+}

@@ -1,0 +1,30 @@
+"""The compiled parts of the answer path, when they were built and are wanted.
+
+Two small C modules (`formats/_bodies.c`, `core/_orders.c`, built by `pip install`
+through setup.py) do what their Python twins do, faster. They are optional: without a C
+compiler the build goes on and the Python versions serve the same answers. Set
+MIRRORMANAGER_PURE_PYTHON=1 to use the Python versions even when the compiled ones exist
+(to compare, or to rule them out).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+ENV = "MIRRORMANAGER_PURE_PYTHON"
+
+
+def wanted() -> bool:
+    return os.environ.get(ENV, "") in ("", "0")
+
+
+def load(name: str) -> ModuleType | None:
+    """The compiled module `name`, or None (not built, or not wanted)."""
+    if not wanted():
+        return None
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
