@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +24,7 @@ else:  # not built: pip install without a C compiler (the wheel works, slower)
         pytrace=False,
     )
 
+SRC = Path(compiled.__file__).parents[2]  # the code under test, not an installed copy
 PREFS = tuple(str(max(1, 100 - rank)).encode() for rank in range(100))
 
 
@@ -140,3 +144,17 @@ def test_no_reference_is_leaked() -> None:
             native.metalink_body((), [*hosts, Record(b"", (), b"\x01")], PREFS, b"1", end, b"")
     after = [sys.getrefcount(x) for x in (end, hosts[0].packed, plain[0].packed, PREFS[0])]
     assert after == before
+
+
+def test_pure_python_can_be_chosen_with_the_environment() -> None:
+    """MIRRORMANAGER_PURE_PYTHON=1 uses the Python twins even when the C modules exist."""
+    code = (
+        "from mirrormanager.formats import bodies; from mirrormanager.core import pool\n"
+        "print(bodies.NATIVE, bodies.metalink_body is bodies.metalink_body_py,"
+        " pool.gather is pool.gather_py)"
+    )
+    env = {**os.environ, "MIRRORMANAGER_PURE_PYTHON": "1", "PYTHONPATH": str(SRC)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "True", "True"]
