@@ -37,13 +37,20 @@ reader_learn(slot_reader *reader, PyTypeObject *type)
     Py_INCREF(type);
     reader->type = type;
     reader->offset = -1;
-    PyObject *descr = _PyType_Lookup(type, reader->interned); /* borrowed */
-    if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+    /* the class attribute: a slot's member descriptor returns itself from the class */
+    PyObject *descr = PyObject_GetAttr((PyObject *)type, reader->interned);
+    if (descr == NULL) {
+        PyErr_Clear(); /* no such attribute: PyObject_GetAttr on the instance will say */
+        return;
+    }
+    /* only where attribute access is the generic one (no __getattribute__ of its own) */
+    if (Py_IS_TYPE(descr, &PyMemberDescr_Type) && type->tp_getattro == PyObject_GenericGetAttr) {
         PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
         if (member->type == T_OBJECT_EX || member->type == T_OBJECT) {
             reader->offset = member->offset;
         }
     }
+    Py_DECREF(descr);
 }
 
 /* A new reference to the attribute, or NULL with an exception set. */

@@ -82,6 +82,23 @@ def test_mirrorlist_body_is_the_python_bytes(hosts, head, end) -> None:
     assert native.mirrorlist_body(head, hosts, end) == bodies.mirrorlist_body_py(head, hosts, end)
 
 
+class Shown(Record):
+    """A subclass that computes its attributes: C must ask it, not read the slots."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> object:
+        if name == "packed":
+            return metalink.pack_parts((b"<url ", b">own"))
+        return super().__getattribute__(name)
+
+
+def test_a_subclass_with_its_own_attribute_access_is_asked() -> None:
+    shown = Shown(b"", (), b"")
+    body = native.metalink_body((), [shown, shown], PREFS, b"1", b"|", b"")
+    assert body == b"<url 100>own|<url 99>own|"
+
+
 def test_hosts_of_alternating_types_and_a_tuple_of_hosts() -> None:
     one = record([("https", "https://a.example/pub")])
     other = Plain(record([("http", "http://b.example/pub"), ("rsync", "rsync://b/pub")]))
