@@ -8,15 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mirrormanager.core import compiled, pool
+from mirrormanager.core import pool
+from tests.compiled_modules import require
 
-if pool.gather is pool.gather_py and compiled.wanted():
-    pytest.fail(
-        "mirrormanager.core._orders is not built: install a C compiler and the Python "
-        "headers, then `pip install -e .` again (or set MIRRORMANAGER_PURE_PYTHON=1)",
-        pytrace=False,
-    )
-native = pytest.importorskip("mirrormanager.core._orders")
+native = require("mirrormanager.core._orders")
 
 
 @given(st.data(), st.lists(st.integers(), min_size=1, max_size=300))

@@ -14,15 +14,9 @@ from hypothesis import strategies as st
 
 from mirrormanager.core import compiled
 from mirrormanager.formats import bodies, metalink
+from tests.compiled_modules import require
 
-if bodies.NATIVE or not compiled.wanted():
-    native = pytest.importorskip("mirrormanager.formats._bodies")
-else:  # not built: pip install without a C compiler (the wheel works, slower)
-    pytest.fail(
-        "mirrormanager.formats._bodies is not built: install a C compiler and the Python "
-        "headers, then `pip install -e .` again (or set MIRRORMANAGER_PURE_PYTHON=1)",
-        pytrace=False,
-    )
+native = require("mirrormanager.formats._bodies")
 
 SRC = Path(compiled.__file__).parents[2]  # the code under test, not an installed copy
 PREFS = tuple(str(max(1, 100 - rank)).encode() for rank in range(100))
