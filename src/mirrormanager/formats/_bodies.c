@@ -165,6 +165,38 @@ bad:
     return 0;
 }
 
+static void
+release(PyObject **held, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_DECREF(held[i]);
+    }
+    PyMem_Free(held);
+}
+
+/* Each host's attribute through `reader` (new references, in a new array: held while we
+ * copy, as a getattr fallback may hand out a new object each time); NULL with an
+ * exception set when one cannot be read (nothing is left held). */
+static PyObject **
+read_hosts(slot_reader *reader, PyObject *hosts)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(hosts);
+    PyObject **items = PySequence_Fast_ITEMS(hosts);
+    PyObject **held = PyMem_Malloc(sizeof(PyObject *) * (size_t)(n ? n : 1));
+    if (held == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        held[i] = reader_get(reader, items[i]);
+        if (held[i] == NULL) {
+            release(held, i);
+            return NULL;
+        }
+    }
+    return held;
+}
+
 PyDoc_STRVAR(metalink_body_doc,
 "metalink_body(pieces, hosts, preferences, last, end, tail) -> bytes\n\n"
 "b''.join(pieces), then each host's lines from its `packed` parts (line i: part 2i,\n"
@@ -203,14 +235,9 @@ metalink_body(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     Py_ssize_t n_pieces = PySequence_Fast_GET_SIZE(pieces);
     Py_ssize_t n_hosts = PySequence_Fast_GET_SIZE(hosts);
-    PyObject **host_items = PySequence_Fast_ITEMS(hosts);
     PyObject *result = NULL;
-    /* the hosts' packed lines, held while we copy (a record is immutable, but a getattr
-     * fallback may hand out a new object each time) */
-    PyObject **held = PyMem_Malloc(sizeof(PyObject *) * (size_t)(n_hosts ? n_hosts : 1));
-    Py_ssize_t n_held = 0;
+    PyObject **held = read_hosts(&packed_reader, hosts);
     if (held == NULL) {
-        PyErr_NoMemory();
         goto done;
     }
     Py_ssize_t end_len = PyBytes_GET_SIZE(end);
@@ -223,13 +250,8 @@ metalink_body(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         total += PyBytes_GET_SIZE(piece);
     }
     for (Py_ssize_t h = 0; h < n_hosts; h++) {
-        PyObject *packed = reader_get(&packed_reader, host_items[h]);
-        if (packed == NULL) {
-            goto done;
-        }
-        held[n_held++] = packed;
         Py_ssize_t n, data_len;
-        if (!packed_check(packed, &n, &data_len)) {
+        if (!packed_check(held[h], &n, &data_len)) {
             goto done;
         }
         PyObject *pref = h < n_prefs ? PyTuple_GET_ITEM(prefs, h) : last;
@@ -271,10 +293,7 @@ metalink_body(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     put(dst, tail);
 done:
     if (held != NULL) {
-        for (Py_ssize_t i = 0; i < n_held; i++) {
-            Py_DECREF(held[i]);
-        }
-        PyMem_Free(held);
+        release(held, n_hosts);
     }
     Py_DECREF(pieces);
     Py_DECREF(hosts);
@@ -301,43 +320,30 @@ mirrorlist_body(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Py_ssize_t n_hosts = PySequence_Fast_GET_SIZE(hosts);
-    PyObject **host_items = PySequence_Fast_ITEMS(hosts);
     PyObject *result = NULL;
-    PyObject **lines = PyMem_Malloc(sizeof(PyObject *) * (size_t)(n_hosts ? n_hosts : 1));
-    Py_ssize_t n_lines = 0;
+    PyObject **lines = read_hosts(&line_reader, hosts);
     if (lines == NULL) {
-        PyErr_NoMemory();
         goto done;
     }
-    Py_ssize_t end_len = PyBytes_GET_SIZE(end);
-    Py_ssize_t total = PyBytes_GET_SIZE(head) + n_hosts * end_len;
+    Py_ssize_t total = PyBytes_GET_SIZE(head) + n_hosts * PyBytes_GET_SIZE(end);
     for (Py_ssize_t h = 0; h < n_hosts; h++) {
-        PyObject *line = reader_get(&line_reader, host_items[h]);
-        if (line == NULL) {
+        if (expect_bytes(lines[h], "a host's line")) {
             goto done;
         }
-        lines[n_lines++] = line;
-        if (expect_bytes(line, "a host's line")) {
-            goto done;
-        }
-        total += PyBytes_GET_SIZE(line);
+        total += PyBytes_GET_SIZE(lines[h]);
     }
     result = PyBytes_FromStringAndSize(NULL, total);
     if (result == NULL) {
         goto done;
     }
-    char *dst = PyBytes_AS_STRING(result);
-    dst = put(dst, head);
+    char *dst = put(PyBytes_AS_STRING(result), head);
     for (Py_ssize_t h = 0; h < n_hosts; h++) {
         dst = put(dst, lines[h]);
         dst = put(dst, end);
     }
 done:
     if (lines != NULL) {
-        for (Py_ssize_t i = 0; i < n_lines; i++) {
-            Py_DECREF(lines[i]);
-        }
-        PyMem_Free(lines);
+        release(lines, n_hosts);
     }
     Py_DECREF(hosts);
     return result;

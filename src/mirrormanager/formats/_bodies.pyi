@@ -1,23 +1,16 @@
-"""Type stubs of the compiled `_bodies.c` (see formats/bodies.py)."""
+"""Type stubs of the compiled `_bodies.c` (formats/bodies.py has its Python twins)."""
 
 from collections.abc import Sequence
-from typing import Protocol
 
-class _Segmented(Protocol):
-    @property
-    def packed(self) -> bytes: ...
-
-class _Lined(Protocol):
-    @property
-    def line(self) -> bytes: ...
+from mirrormanager.formats.bodies import LineHost, SegmentedHost
 
 def metalink_body(
     pieces: Sequence[bytes],
-    hosts: Sequence[_Segmented],
+    hosts: Sequence[SegmentedHost],
     preferences: tuple[bytes, ...],
     last: bytes,
     end: bytes,
     tail: bytes,
     /,
 ) -> bytes: ...
-def mirrorlist_body(head: bytes, hosts: Sequence[_Lined], end: bytes, /) -> bytes: ...
+def mirrorlist_body(head: bytes, hosts: Sequence[LineHost], end: bytes, /) -> bytes: ...
