@@ -14,6 +14,7 @@ import os
 from types import ModuleType
 
 ENV = "MIRRORMANAGER_PURE_PYTHON"
+_active: list[str] = []  # the compiled modules in use, for the servers' start-up log
 
 
 def wanted() -> bool:
@@ -25,6 +26,13 @@ def load(name: str) -> ModuleType | None:
     if not wanted():
         return None
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except ImportError:
         return None
+    _active.append(name.rpartition(".")[2])
+    return module
+
+
+def active() -> list[str]:
+    """The compiled modules in use (`_bodies`, `_orders`), empty for pure Python."""
+    return list(_active)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from mirrormanager.core import compiled
 from mirrormanager.core.netblocks import PrefixTable, parse_address
 from mirrormanager.logging import get_logger
 from mirrormanager.mirrorlist.accesslog import AccessLog
@@ -196,6 +197,8 @@ class MirrorlistApp:
 
     # --- life cycle -----------------------------------------------------------------
     async def startup(self) -> None:
+        # which answer path runs: C modules, or their Python twins (slower, same answers)
+        log.info("mirrorlist worker starting", compiled_modules=compiled.active())
         await asyncio.to_thread(self.holder.load_now)
         self.holder.install_sighup(also=self.on_hangup)
         self._tasks = [
