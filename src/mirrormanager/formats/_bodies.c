@@ -6,9 +6,9 @@
  * is copied once into the result. The hosts' lines come pre-cut and packed in one bytes
  * object per host (`pack_parts`): nothing is scanned, and a host costs two cache
  * misses (its record, its lines) rather than one per piece -- with ~1,000 pieces in a
- * full answer those misses, not the copying, were most of the time. The output is byte-for-byte the Python one (tests
- * compare both on random inputs). Nothing here keeps state between calls except the
- * attribute offsets of the record type (see `slot_reader`).
+ * full answer those misses, not the copying, were most of the time. The output is
+ * byte-for-byte the Python one (tests compare both on random inputs). Nothing here keeps
+ * state between calls except the attribute offsets of the record type (`slot_reader`).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -85,7 +85,9 @@ expect_bytes(PyObject *value, const char *what)
 /* Copies n bytes to dst (distinct buffers); returns the new end of dst. The pieces are
  * short (1-100 bytes) and ~4,000 a full answer: a call to memcpy each, with its size
  * dispatch, cost more than the copying. Fixed-size memcpy compiles to plain (unaligned)
- * loads and stores; two overlapping ones cover any length in a power-of-two range. */
+ * loads and stores; two overlapping ones cover any length in a power-of-two range (after
+ * the 32-byte loop the last 16-byte move may start inside bytes already copied from the
+ * same piece: it writes them again, unchanged). */
 static inline char *
 copy(char *dst, const char *src, size_t n)
 {
@@ -123,8 +125,8 @@ put(char *dst, PyObject *bytes)
 }
 
 /* A host's `packed` lines (`formats.metalink.pack_parts`): a uint32 count n, 2n uint32
- * lengths, then the 2n parts' bytes (or empty: no lines). False (with an exception) when `packed` is not
- * that: the lengths must add up to the rest exactly. */
+ * lengths, then the 2n parts' bytes (or empty: no lines). False (with an exception) when
+ * `packed` is not that: the lengths must add up to the rest exactly. */
 static int
 packed_check(PyObject *packed, Py_ssize_t *n_out, Py_ssize_t *data_len)
 {
