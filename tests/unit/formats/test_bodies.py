@@ -180,3 +180,14 @@ def test_the_server_knows_which_compiled_modules_it_runs() -> None:
         pytest.skip("MIRRORMANAGER_PURE_PYTHON is set: no compiled module is used")
     require("mirrormanager.core._orders")
     assert sorted(compiled.active()) == ["_bodies", "_orders"]
+
+
+def test_pieces_of_every_length_are_copied_whole() -> None:
+    """Every branch of the C copy (1-3, 4-7, 8-15, 16-32 bytes, the 32-byte loop)."""
+    for n in range(0, 100):
+        text = "".join(chr(ord("a") + i % 26) for i in range(n))
+        hosts = [record([("https", text), ("http", text[: n // 2])], location=text[:5])]
+        end = text.encode()[: n % 40]
+        args = ((text.encode(),), hosts, PREFS, b"1", end, text.encode()[:7])
+        assert native.metalink_body(*args) == bodies.metalink_body_py(*args), n
+        assert native.mirrorlist_body(end, hosts, end) == bodies.mirrorlist_body_py(end, hosts, end)
