@@ -624,15 +624,10 @@ def preferred(
     records = view.records
     added = 0
     for _length, ids in index.host_netblocks.matches(client.address):
-        group = [
-            records[i]
-            for i in (dict.fromkeys(ids) if len(ids) > 1 else ids)
-            if i not in chosen and i in records and _allows(records[i], country)
-        ]
+        group = _group(ids, records, chosen, country)
         if group:
             if len(group) > 1:
                 rng.shuffle(group)
-            chosen.update([r.host.id for r in group])
             picked += group
             added += len(group)
     if added:
@@ -640,18 +635,34 @@ def preferred(
         result.notes.append("Using preferred netblock")
     asn = index.asn_table.longest(client.address)
     if asn is not None:
-        group = [
-            records[i]
-            for i in index.asn_hosts.get(asn, ())
-            if i not in chosen and i in records and _allows(records[i], country)
-        ]
+        group = _group(index.asn_hosts.get(asn, ()), records, chosen, country)
         if group:
             if len(group) > 1:
                 rng.shuffle(group)
-            chosen.update([r.host.id for r in group])
             picked += group
             result.steps.append(("asn", len(group)))
             result.notes.append(f"Using ASN {asn}")
+
+
+def _group(
+    ids: Sequence[int], records: dict[int, HostRecord], chosen: set[int], country: str
+) -> list[HostRecord]:
+    """The records of `ids` (first occurrence, in order) that are in the view, not in
+    `chosen` and allowed for `country`; their ids join `chosen`. A loop, not
+    comprehensions: a request meets two or three ids, and each comprehension was a call."""
+    group = []
+    for i in ids:
+        if i in chosen:
+            continue
+        record = records.get(i)
+        if record is None:
+            continue
+        allowed = record.host.countries_allowed
+        if allowed and country not in allowed:
+            continue
+        chosen.add(i)
+        group.append(record)
+    return group
 
 
 def _family_last(result: Picked, unreachable: frozenset[int]) -> Picked:
@@ -666,11 +677,6 @@ def _family_last(result: Picked, unreachable: frozenset[int]) -> Picked:
             result.records = ordered
         result.notes.append(result.family_note)
     return result
-
-
-def _allows(record: HostRecord, country: str) -> bool:
-    allowed = record.host.countries_allowed
-    return not allowed or country in allowed
 
 
 def select(

@@ -18,14 +18,19 @@ from mirrormanager.core.selection import (
     METALINK_PROTOCOLS,
     Client,
     HostHosts,
+    HostRecord,
     HostView,
     Options,
     Picked,
     SelectionIndex,
-    _allows,
     preferred,
 )
 from tests.unit.core.test_pool import COUNTRIES, PLACES, network
+
+
+def _allows(record: HostRecord, country: str) -> bool:
+    allowed = record.host.countries_allowed
+    return not allowed or country in allowed
 
 
 def reference_preferred(
