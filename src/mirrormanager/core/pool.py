@@ -299,11 +299,15 @@ class AnswerPools:
             result.notes = list(drawn.notes)
             return result
         # positions in the drawn order of the hosts the netblock/ASN steps took, last first
+        # (loops, not comprehensions: two or three hosts, and each comprehension is a call)
         slot_of = pool.slot_of
-        taken = sorted(
-            [order.index(slot_of[r.host.id]) for r in picked if r.host.id in slot_of],
-            reverse=True,
-        )
+        taken = []
+        for record in picked:
+            slot = slot_of.get(record.host.id)
+            if slot is not None:
+                taken.append(order.index(slot))
+        if len(taken) > 1:
+            taken.sort(reverse=True)
         steps = list(drawn.steps)
         notes = list(drawn.notes)
         global_from = drawn.global_from  # without the taken hosts
@@ -321,20 +325,20 @@ class AnswerPools:
                 kept = drawn.global_from
                 steps.pop()
             notes.remove("country = global")
-        if (
-            options.countries
-            and drawn.steps
-            and drawn.steps[0][0] == "country"
-            and not any(count for step, count in steps if step == "country")
-        ):
-            return None  # the requested countries' hosts all came first: pick() anew
+        if options.countries and drawn.steps and drawn.steps[0][0] == "country":
+            for step, count in steps:
+                if count and step == "country":
+                    break
+            else:
+                return None  # the requested countries' hosts all came first: pick() anew
         # the rest goes straight behind the netblock/ASN hosts, less the hosts they took
         ahead = len(picked)
         picked += gather(pool.members, order, kept)
         for p in taken:
             if p < kept:
                 del picked[ahead + p]
-        result.steps += [(step, count) for step, count in steps if count]
+        # drawn steps all have hosts (pick() adds none empty); taken ones may have none left
+        result.steps += [step for step in steps if step[1]] if taken else steps
         result.notes += notes
         return result
 
