@@ -299,23 +299,30 @@ def test_selection_by_ids_shard_names_and_privacy(db_session: Session, settings:
     assert selected(categories=("Other",)) == []
 
 
-def test_sigterm_leaves_every_host_stored_or_untouched(
-    db_session: Session, settings: Settings
-) -> None:
+def hung_world(db_session: Session) -> tuple[World, Any, Any]:
+    """A good mirror and `hung.example.org`, whose first request gets SIGTERM sent."""
     first = make_world(db_session)
     second_host = factories.HostFactory(name="hung.example.org")
     hc = factories.HostCategoryFactory(host=second_host, category=first.categories[0].category)
     factories.HostCategoryUrlFactory(host_category=hc, url="http://hung.example.org/pub/cat0")
     db_session.commit()
+    return first, second_host, hc
 
-    async def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "hung.example.org":
-            os.kill(os.getpid(), signal.SIGTERM)
-            await asyncio.sleep(30)
-        return good_mirror(request)
 
+async def signalling_handler(request: httpx.Request) -> httpx.Response:
+    """The hung host sends this process SIGTERM, then never answers."""
+    if request.url.host == "hung.example.org":
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(30)
+    return good_mirror(request)
+
+
+def test_sigterm_leaves_every_host_stored_or_untouched(
+    db_session: Session, settings: Settings
+) -> None:
+    first, second_host, hc = hung_world(db_session)
     # No host ahead of its slot: the hung one starts once the first is stored.
-    summary = run(db_session, settings, handler, concurrency=1, hosts_ahead=0)
+    summary = run(db_session, settings, signalling_handler, concurrency=1, hosts_ahead=0)
     assert summary.interrupted and summary.abandoned == 1 and summary.not_started == 0
     assert [h.name for h in summary.hosts] == ["mirror.example.org"]
     db_session.expire_all()
@@ -325,20 +332,9 @@ def test_sigterm_leaves_every_host_stored_or_untouched(
 
 
 def test_sigterm_with_hosts_ahead_of_their_slot(db_session: Session, settings: Settings) -> None:
-    first = make_world(db_session)
-    second_host = factories.HostFactory(name="hung.example.org")
-    hc = factories.HostCategoryFactory(host=second_host, category=first.categories[0].category)
-    factories.HostCategoryUrlFactory(host_category=hc, url="http://hung.example.org/pub/cat0")
-    db_session.commit()
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "hung.example.org":
-            os.kill(os.getpid(), signal.SIGTERM)
-            await asyncio.sleep(30)
-        return good_mirror(request)
-
+    first, second_host, hc = hung_world(db_session)
     # Both hosts start at once; the signal comes while the first may be anywhere.
-    summary = run(db_session, settings, handler, concurrency=1)
+    summary = run(db_session, settings, signalling_handler, concurrency=1)
     assert summary.interrupted and summary.not_started == 0
     assert len(summary.hosts) + summary.abandoned == 2
     assert "hung.example.org" not in [h.name for h in summary.hosts]
