@@ -449,9 +449,11 @@ def p99_ms(value: object) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2, help="server worker processes"
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (64 connections)")
     parser.add_argument(
         "--pool-size", type=int, default=16, help="mirrorlist_pool_size of the server (0: off)"
     )
