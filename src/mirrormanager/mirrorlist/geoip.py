@@ -12,13 +12,15 @@ from mirrormanager.logging import get_logger
 
 log = get_logger(__name__)
 
+Located = tuple[str, Position | None]  # country ("": unknown), position
+
 
 class CountryLookup(Protocol):
     def country(self, address: Address) -> str:
         """Upper-case ISO code, "" when unknown."""
         ...
 
-    def locate(self, address: Address) -> tuple[str, Position | None]:
+    def locate(self, address: Address) -> Located:
         """The country and, when the database has it, the position (one lookup)."""
         ...
 
@@ -29,35 +31,71 @@ class NoGeoIP:
     def country(self, address: Address) -> str:
         return ""
 
-    def locate(self, address: Address) -> tuple[str, Position | None]:
+    def locate(self, address: Address) -> Located:
         return "", None
+
+
+# The cache key: the /24 (IPv4) or /48 (IPv6) holding the address; IPv6 keys are offset
+# past every IPv4 key so that one dict holds both families.
+_SPAN = {4: 24, 6: 48}
+_SIX = 1 << 48
+CACHE_ENTRIES = 1 << 16  # blocks kept per worker (~6 MB at most), cleared when full
 
 
 class MaxMindCountry:
     """A memory-mapped reader: shared pages between workers, no per-request I/O.
 
     The C extension (`MODE_MMAP_EXT`, libmaxminddb) when the wheel has it: the same
-    answers as the pure-Python reader in a tenth of the time."""
+    answers as the pure-Python reader in a tenth of the time.
 
-    def __init__(self, path: Path) -> None:
+    Answers are kept per /24 (IPv6: /48) when the database's network holding the address
+    spans the whole block (its prefix is no longer): every address of the block then
+    has the same record. Decoding a record is most of a look-up's cost and grows with
+    the database: 1 µs for a bare country code, 8 µs for a GeoLite2-Country record with
+    its names in eight languages (more for City records); a kept answer costs 0.3 µs. A
+    dnf refresh asks for several repositories from one address, and clients behind one
+    NAT or in one network share a block."""
+
+    def __init__(self, path: Path, *, cache_entries: int = CACHE_ENTRIES) -> None:
         import maxminddb
 
         try:
             self._reader: Any = maxminddb.open_database(str(path), maxminddb.MODE_MMAP_EXT)
         except (ImportError, ValueError, AttributeError):
             self._reader = maxminddb.open_database(str(path), maxminddb.MODE_MMAP)
+        self._cache: dict[int, Located] = {}
+        self._cache_entries = cache_entries
+        self._answers: dict[Located, Located] = {}  # one tuple per distinct answer
+        self.lookups = 0  # answers decoded from the database (the rest came from the cache)
 
     def country(self, address: Address) -> str:
         return self.locate(address)[0]
 
-    def locate(self, address: Address) -> tuple[str, Position | None]:
+    def locate(self, address: Address) -> Located:
+        version = address.version
+        span = _SPAN[version]
+        key = int(address) >> (address.max_prefixlen - span)
+        if version == 6:
+            key |= _SIX
+        found = self._cache.get(key)
+        if found is not None:
+            return found
         try:
-            record = self._reader.get(address)
+            record, length = self._reader.get_with_prefix_len(address)
         except ValueError:
             return "", None
-        if not isinstance(record, dict):
-            return "", None
-        return _country(record), _position(record)
+        self.lookups += 1
+        answer: Located = (
+            (_country(record), _position(record)) if isinstance(record, dict) else ("", None)
+        )
+        answer = self._answers.setdefault(answer, answer)
+        if length <= span:  # the record's network holds the whole block
+            if len(self._cache) >= self._cache_entries:
+                self._cache.clear()  # many distinct blocks: start over, stay bounded
+            if len(self._answers) >= self._cache_entries:
+                self._answers.clear()
+            self._cache[key] = answer
+        return answer
 
     def close(self) -> None:
         self._reader.close()
