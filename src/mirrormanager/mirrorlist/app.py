@@ -73,7 +73,15 @@ def parse_query(raw: bytes) -> dict[str, str]:
     params: dict[str, str] = {}
     if not raw:
         return params
-    for field in raw.decode("latin-1").split("&"):
+    fields = raw.decode("latin-1").split("&")
+    if b"%" not in raw and b"+" not in raw:  # the common case: nothing to decode
+        for field in fields:
+            if field:
+                name, _sep, value = field.partition("=")
+                if name not in params:
+                    params[name] = value
+        return params
+    for field in fields:
         if not field:
             continue
         name, _sep, value = field.partition("=")

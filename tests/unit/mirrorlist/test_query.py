@@ -21,6 +21,8 @@ def test_examples() -> None:
     raw = b"repo=fedora-41&arch=x86_64&&country=de,%41T&repo=x&time&p=a+b%2Fc%ff&=v"
     assert parse_query(raw) == reference(raw)
     assert parse_query(b"") == {}
+    plain = b"repo=fedora-41&arch=x86_64&&repo=x&time&=v&a=b=c"  # nothing to decode
+    assert parse_query(plain) == reference(plain)
 
 
 @settings(max_examples=3000, deadline=None)
