@@ -153,8 +153,22 @@ def url_segments(parts: tuple[bytes, ...]) -> tuple[bytes, ...]:
     return tuple(segments)
 
 
+_ends: dict[str, bytes] = {}  # suffix -> its escaped end of line (repodata paths are few)
+_MAX_ENDS = 8192
+
+
 def _suffix_end(suffix: str) -> bytes:
-    return escape(suffix).encode("utf-8") + _URL_END
+    """The end of each `<url>` line for `suffix`, escaped once per suffix (~0.8 µs a
+    request otherwise). Bounded: at most 8,192 suffixes of up to 256 characters (a
+    `path=` request names its own), cleared when full."""
+    found = _ends.get(suffix)
+    if found is None:
+        found = escape(suffix).encode("utf-8") + _URL_END
+        if len(suffix) <= 256:
+            if len(_ends) >= _MAX_ENDS:
+                _ends.clear()
+            _ends[suffix] = found
+    return found
 
 
 def render(
