@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import re
 import tomllib
 import typing
 from collections.abc import Iterator, Mapping
@@ -23,24 +22,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from mirrormanager.core.categories import CategorySpec, parse_categories
 from mirrormanager.core.hostport import HostPort, parse_host_port
 from mirrormanager.core.repo_rules import RepoRule, parse_rules
 from mirrormanager.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/mirrormanager/mirrormanager.toml")
 ENV_PREFIX = "MM_"
-
-
-@dataclass(frozen=True, slots=True)
-class CategorySpec:
-    """A category to scan: its name, its product and its top directory below the master prefix."""
-
-    name: str
-    product: str
-    topdir: str
-    excludes: tuple[str, ...] = ()
-    publiclist: bool = True
-    admin_only: bool = False
 
 
 def _packaged_toml(name: str) -> dict[str, Any]:
@@ -419,62 +407,6 @@ def _type_name(tp: Any) -> str:
 
 
 # --- parsing -----------------------------------------------------------------------------
-
-
-def parse_categories(raw: object, source: str) -> tuple[CategorySpec, ...]:
-    """Validate `[[categories]]` tables; errors name the file and the entry."""
-    if not isinstance(raw, list):
-        raise ConfigError(f"setting 'categories' in {source} must be a list of tables")
-    specs: list[CategorySpec] = []
-    allowed = {f.name for f in dataclasses.fields(CategorySpec)}
-    for index, entry in enumerate(raw):
-        where = f"categories[{index}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"setting '{where}' in {source} must be a table")
-        unknown = set(entry) - allowed
-        if unknown:
-            raise ConfigError(
-                f"unknown key '{where}.{sorted(unknown)[0]}' in {source}",
-                hint=f"known keys: {', '.join(sorted(allowed))}",
-            )
-        for key in ("name", "product", "topdir"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise ConfigError(f"setting '{where}.{key}' in {source} must be a non-empty string")
-        excludes = entry.get("excludes", [])
-        if not isinstance(excludes, list) or not all(isinstance(x, str) for x in excludes):
-            raise ConfigError(f"setting '{where}.excludes' in {source} must be a list of strings")
-        for pattern in excludes:
-            _compile(pattern, f"{where}.excludes", source)
-        for key in ("publiclist", "admin_only"):
-            if key in entry and not isinstance(entry[key], bool):
-                raise ConfigError(f"setting '{where}.{key}' in {source} must be true or false")
-        topdir = entry["topdir"].strip("/")
-        if ".." in topdir.split("/"):
-            raise ConfigError(f"setting '{where}.topdir' in {source} must not contain '..'")
-        specs.append(
-            CategorySpec(
-                name=entry["name"],
-                product=entry["product"],
-                topdir=topdir,
-                excludes=tuple(excludes),
-                publiclist=entry.get("publiclist", True),
-                admin_only=entry.get("admin_only", False),
-            )
-        )
-    names = [s.name for s in specs]
-    duplicates = {n for n in names if names.count(n) > 1}
-    if duplicates:
-        raise ConfigError(f"category {sorted(duplicates)[0]!r} is defined twice in {source}")
-    return tuple(specs)
-
-
-def _compile(pattern: str, key: str, source: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(
-            f"setting '{key}' in {source}: bad regular expression {pattern!r}: {exc}"
-        ) from exc
 
 
 def _from_env_text(name: str, tp: Any, text: str, source: str) -> Any:
