@@ -64,24 +64,17 @@ def convert(name: str, tp: Any, value: Any, source: str) -> Any:
         if not isinstance(value, bool):
             raise wrong("true or false")
         return value
-    if tp is int:
+    if tp is int or tp is float:
+        # a float setting takes an integer too; neither takes a boolean (an int in Python)
+        expected, accepted = ("an integer", int) if tp is int else ("a number", int | float)
         if isinstance(value, str):
             try:
-                value = int(value)
+                value = tp(value)
             except ValueError:
-                raise wrong("an integer") from None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise wrong("an integer")
-        return value
-    if tp is float:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise wrong("a number") from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise wrong("a number")
-        return float(value)
+                raise wrong(expected) from None
+        if isinstance(value, bool) or not isinstance(value, accepted):
+            raise wrong(expected)
+        return tp(value)
     if tp is HostPort:
         if not isinstance(value, str):
             raise wrong("a host:port string")
