@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
-import re
 import tomllib
 import typing
 from collections.abc import Iterator, Mapping
@@ -23,24 +21,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mirrormanager.core.hostport import HostPort, parse_host_port
+from mirrormanager.core.categories import CategorySpec, parse_categories
+from mirrormanager.core.hostport import HostPort
 from mirrormanager.core.repo_rules import RepoRule, parse_rules
+from mirrormanager.core.setting_types import convert, from_env_text, type_name
 from mirrormanager.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/mirrormanager/mirrormanager.toml")
 ENV_PREFIX = "MM_"
-
-
-@dataclass(frozen=True, slots=True)
-class CategorySpec:
-    """A category to scan: its name, its product and its top directory below the master prefix."""
-
-    name: str
-    product: str
-    topdir: str
-    excludes: tuple[str, ...] = ()
-    publiclist: bool = True
-    admin_only: bool = False
 
 
 def _packaged_toml(name: str) -> dict[str, Any]:
@@ -398,7 +386,7 @@ def settings_table() -> list[SettingInfo]:
         rows.append(
             SettingInfo(
                 name=f.name,
-                type_name=_type_name(hints[f.name]),
+                type_name=type_name(hints[f.name]),
                 default=default,
                 help=f.metadata["help"],
                 secret=f.metadata["secret"],
@@ -407,147 +395,7 @@ def settings_table() -> list[SettingInfo]:
     return rows
 
 
-def _type_name(tp: Any) -> str:
-    if tp == tuple[str, ...]:
-        return "list of strings"
-    if tp == tuple[CategorySpec, ...]:
-        return "list of category tables"
-    if tp == tuple[RepoRule, ...]:
-        return "list of rule tables"
-    names = {str: "string", int: "integer", bool: "boolean", Path: "path", float: "number"}
-    return {**names, HostPort: "host:port"}[tp]
-
-
-# --- parsing -----------------------------------------------------------------------------
-
-
-def parse_categories(raw: object, source: str) -> tuple[CategorySpec, ...]:
-    """Validate `[[categories]]` tables; errors name the file and the entry."""
-    if not isinstance(raw, list):
-        raise ConfigError(f"setting 'categories' in {source} must be a list of tables")
-    specs: list[CategorySpec] = []
-    allowed = {f.name for f in dataclasses.fields(CategorySpec)}
-    for index, entry in enumerate(raw):
-        where = f"categories[{index}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"setting '{where}' in {source} must be a table")
-        unknown = set(entry) - allowed
-        if unknown:
-            raise ConfigError(
-                f"unknown key '{where}.{sorted(unknown)[0]}' in {source}",
-                hint=f"known keys: {', '.join(sorted(allowed))}",
-            )
-        for key in ("name", "product", "topdir"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise ConfigError(f"setting '{where}.{key}' in {source} must be a non-empty string")
-        excludes = entry.get("excludes", [])
-        if not isinstance(excludes, list) or not all(isinstance(x, str) for x in excludes):
-            raise ConfigError(f"setting '{where}.excludes' in {source} must be a list of strings")
-        for pattern in excludes:
-            _compile(pattern, f"{where}.excludes", source)
-        for key in ("publiclist", "admin_only"):
-            if key in entry and not isinstance(entry[key], bool):
-                raise ConfigError(f"setting '{where}.{key}' in {source} must be true or false")
-        topdir = entry["topdir"].strip("/")
-        if ".." in topdir.split("/"):
-            raise ConfigError(f"setting '{where}.topdir' in {source} must not contain '..'")
-        specs.append(
-            CategorySpec(
-                name=entry["name"],
-                product=entry["product"],
-                topdir=topdir,
-                excludes=tuple(excludes),
-                publiclist=entry.get("publiclist", True),
-                admin_only=entry.get("admin_only", False),
-            )
-        )
-    names = [s.name for s in specs]
-    duplicates = {n for n in names if names.count(n) > 1}
-    if duplicates:
-        raise ConfigError(f"category {sorted(duplicates)[0]!r} is defined twice in {source}")
-    return tuple(specs)
-
-
-def _compile(pattern: str, key: str, source: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(
-            f"setting '{key}' in {source}: bad regular expression {pattern!r}: {exc}"
-        ) from exc
-
-
-def _from_env_text(name: str, tp: Any, text: str, source: str) -> Any:
-    """Environment values are text: scalars as themselves, lists as JSON or comma lists."""
-    if tp in (str, Path, int, float, HostPort):
-        return text
-    if tp is bool:
-        lowered = text.strip().lower()
-        if lowered in {"1", "true", "yes", "on"}:
-            return True
-        if lowered in {"0", "false", "no", "off", ""}:
-            return False
-        raise ConfigError(f"setting '{name}' from {source} must be true or false, got {text!r}")
-    if text.lstrip().startswith("["):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"setting '{name}' from {source} is not valid JSON: {exc}") from exc
-    if tp == tuple[str, ...]:
-        return [part.strip() for part in text.split(",") if part.strip()]
-    raise ConfigError(f"setting '{name}' from {source} must be a JSON list of tables")
-
-
-def _convert(name: str, tp: Any, value: Any, source: str) -> Any:
-    def wrong(expected: str) -> ConfigError:
-        return ConfigError(f"setting '{name}' in {source} must be {expected}, got {value!r}")
-
-    if tp is str:
-        if not isinstance(value, str):
-            raise wrong("a string")
-        return value
-    if tp is Path:
-        if not isinstance(value, str) or not value:
-            raise wrong("a path")
-        return Path(value).expanduser()
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise wrong("true or false")
-        return value
-    if tp is int:
-        if isinstance(value, str):
-            try:
-                value = int(value)
-            except ValueError:
-                raise wrong("an integer") from None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise wrong("an integer")
-        return value
-    if tp is float:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise wrong("a number") from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise wrong("a number")
-        return float(value)
-    if tp is HostPort:
-        if not isinstance(value, str):
-            raise wrong("a host:port string")
-        try:
-            return parse_host_port(value)
-        except ValueError as exc:
-            raise ConfigError(f"setting '{name}' in {source}: {exc}") from None
-    if tp == tuple[str, ...]:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise wrong("a list of strings")
-        return tuple(value)
-    if tp == tuple[CategorySpec, ...]:
-        return parse_categories(value, source)
-    if tp == tuple[RepoRule, ...]:
-        return parse_rules(value, source)
-    raise AssertionError(f"no converter for setting {name}")  # a programming error
+# --- checking and loading ----------------------------------------------------------------
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -649,16 +497,14 @@ def load_settings(
                     path=path,
                 )
             with _blame(name, path):
-                values[name] = _convert(name, hints[name], value, str(path))
+                values[name] = convert(name, hints[name], value, str(path))
             sources[name] = str(path)
     for name, tp in hints.items():
         var = ENV_PREFIX + name.upper()
         if var in env:
             source = f"${var}"
             with _blame(name, None):
-                values[name] = _convert(
-                    name, tp, _from_env_text(name, tp, env[var], source), source
-                )
+                values[name] = convert(name, tp, from_env_text(name, tp, env[var], source), source)
             sources[name] = source
     settings = Settings(**values)
     _validate({f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)}, sources)

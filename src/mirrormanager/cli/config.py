@@ -9,8 +9,9 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.core.categories import CategorySpec
 from mirrormanager.core.repo_rules import RepoRule
-from mirrormanager.settings import CategorySpec, LoadedSettings, SettingInfo, settings_table
+from mirrormanager.settings import LoadedSettings, SettingInfo, settings_table
 
 
 def mask_url(url: str) -> str:

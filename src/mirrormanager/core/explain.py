@@ -13,7 +13,8 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass
 
-from mirrormanager.core.selection import Client, Options, SelectionIndex, pick
+from mirrormanager.core.selection import Options, pick
+from mirrormanager.core.selection_index import Client, SelectionIndex
 from mirrormanager.core.targets import Target
 
 # Why a host was not offered: code -> what it means (the codes are stable, for the UI)

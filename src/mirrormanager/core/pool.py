@@ -44,16 +44,13 @@ from typing import NamedTuple, TypeVar
 
 from mirrormanager.core import compiled
 from mirrormanager.core.geo import Position
-from mirrormanager.core.selection import (
+from mirrormanager.core.selection import Options, Picked, pick, preferred
+from mirrormanager.core.selection_index import (
     Client,
     HostHosts,
     HostRecord,
     HostView,
-    Options,
-    Picked,
     SelectionIndex,
-    pick,
-    preferred,
 )
 
 # (id of the host set, client country, client cell, IP family, options)

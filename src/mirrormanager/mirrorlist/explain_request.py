@@ -11,12 +11,8 @@ from pathlib import Path
 
 from mirrormanager.core.explain import Explanation, explain
 from mirrormanager.core.netblocks import parse_address
-from mirrormanager.core.selection import (
-    METALINK_PROTOCOLS,
-    MIRRORLIST_PROTOCOLS,
-    Client,
-    Options,
-)
+from mirrormanager.core.selection import Options
+from mirrormanager.core.selection_index import METALINK_PROTOCOLS, MIRRORLIST_PROTOCOLS, Client
 from mirrormanager.core.targets import LookupFailure, resolve_path, resolve_repo
 from mirrormanager.errors import InputError
 from mirrormanager.mirrorlist.app import ServerConfig

@@ -8,13 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mirrormanager.core.netblocks import Address, parse_address
-from mirrormanager.core.selection import (
+from mirrormanager.core.selection import Options, pick
+from mirrormanager.core.selection_index import (
     METALINK_PROTOCOLS,
     MIRRORLIST_PROTOCOLS,
     Client,
     HostRecord,
-    Options,
-    pick,
 )
 from mirrormanager.core.targets import LookupFailure, Target, resolve_path
 from mirrormanager.formats import metalink, mirrorlist_text

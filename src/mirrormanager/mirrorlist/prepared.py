@@ -7,7 +7,7 @@ its `SelectionIndex`, so a request only joins bytes made here (`formats.metalink
 
 from __future__ import annotations
 
-from mirrormanager.core.selection import HostRecord, Urls
+from mirrormanager.core.selection_index import HostRecord, Urls
 from mirrormanager.core.snapshot_model import HostInfo
 from mirrormanager.formats.metalink import pack_parts, url_parts, url_segments
 from mirrormanager.formats.mirrorlist_text import url_line

@@ -13,7 +13,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 
-from mirrormanager.core.selection import HostRecord
+from mirrormanager.core.selection_index import HostRecord
 from mirrormanager.core.targets import Target
 
 DUPLICATES = 5  # Link headers after the Location

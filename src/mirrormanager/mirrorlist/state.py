@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirrormanager.core.pool import AnswerPools
-from mirrormanager.core.selection import SelectionIndex
+from mirrormanager.core.selection_index import SelectionIndex
 from mirrormanager.core.snapshot_model import Snapshot
 from mirrormanager.errors import FormatError
 from mirrormanager.formats.snapshot_file import decode_any

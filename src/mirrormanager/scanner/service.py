@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from mirrormanager.core.categories import CategorySpec
 from mirrormanager.db.models import (
     Category,
     CategoryDirectory,
@@ -29,7 +30,7 @@ from mirrormanager.scanner.repositories import sync_repositories
 from mirrormanager.scanner.retention import Generation, generations_to_delete
 from mirrormanager.scanner.timelist import TimelistWalker, find_timelist
 from mirrormanager.scanner.walk import CategoryWalker, KnownDir
-from mirrormanager.settings import CategorySpec, Settings
+from mirrormanager.settings import Settings
 
 log = get_logger(__name__)
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mirrormanager.core.selection import SelectionIndex
+from mirrormanager.core.selection_index import SelectionIndex
 from mirrormanager.core.targets import LookupFailure, resolve_path
 from mirrormanager.crawler.compare import master_files
 from mirrormanager.crawler.model import (

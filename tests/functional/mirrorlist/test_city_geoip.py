@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mirrormanager.core.netblocks import parse_address
-from mirrormanager.core.selection import SelectionIndex
+from mirrormanager.core.selection_index import SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 from mirrormanager.demo.geoip import write_country_mmdb
 from mirrormanager.mirrorlist.geoip import MaxMindCountry

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mirrormanager.core.netblocks import Address
-from mirrormanager.core.selection import SelectionIndex
+from mirrormanager.core.selection_index import SelectionIndex
 from mirrormanager.core.snapshot_model import (
     DirectoryEntry,
     FileDetailInfo,

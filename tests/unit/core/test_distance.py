@@ -9,7 +9,8 @@ import pytest
 
 from mirrormanager.core.distance import BandTable
 from mirrormanager.core.geo import country_centroid, distance_km
-from mirrormanager.core.selection import Client, Options, SelectionIndex, pick
+from mirrormanager.core.selection import Options, pick
+from mirrormanager.core.selection_index import Client, SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 from mirrormanager.core.weighted import segmented_order
 

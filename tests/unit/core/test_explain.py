@@ -7,7 +7,8 @@ import random
 
 from mirrormanager.core.explain import REASONS, explain, explain_host
 from mirrormanager.core.netblocks import parse_address
-from mirrormanager.core.selection import Client, Options, SelectionIndex, pick
+from mirrormanager.core.selection import Options, pick
+from mirrormanager.core.selection_index import Client, SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 from mirrormanager.core.targets import resolve_path, resolve_repo
 

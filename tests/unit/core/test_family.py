@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mirrormanager.core.netblocks import parse_address
-from mirrormanager.core.selection import Client, Options, SelectionIndex, pick
+from mirrormanager.core.selection import Options, pick
+from mirrormanager.core.selection_index import Client, SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 
 V6 = parse_address("2001:db8::7")

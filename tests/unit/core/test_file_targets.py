@@ -6,13 +6,12 @@ import dataclasses
 import random
 
 from mirrormanager.core.netblocks import parse_address
-from mirrormanager.core.selection import (
+from mirrormanager.core.selection import Options, pick
+from mirrormanager.core.selection_index import (
     FILE_HOST_SETS,
     MIRRORLIST_PROTOCOLS,
     Client,
-    Options,
     SelectionIndex,
-    pick,
 )
 from mirrormanager.core.snapshot_model import DirectoryEntry, Snapshot
 from mirrormanager.core.targets import carriers, resolve_path

@@ -374,7 +374,7 @@ def test_address_subclasses_are_answered() -> None:
 def test_a_loaded_index_answers_without_building_anything(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The snapshot load freezes the tables: no request pays for building them."""
     from mirrormanager.core import netblocks
-    from mirrormanager.core.selection import SelectionIndex
+    from mirrormanager.core.selection_index import SelectionIndex
     from tests.data import snapshots
 
     index = SelectionIndex(snapshots.build(), minimum=5)

@@ -12,14 +12,8 @@ from hypothesis import strategies as st
 
 from mirrormanager.core.netblocks import parse_address
 from mirrormanager.core.pool import AnswerPools
-from mirrormanager.core.selection import (
-    METALINK_PROTOCOLS,
-    Client,
-    Options,
-    Picked,
-    SelectionIndex,
-    pick,
-)
+from mirrormanager.core.selection import Options, Picked, pick
+from mirrormanager.core.selection_index import METALINK_PROTOCOLS, Client, SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 
 COUNTRIES = ("DE", "AT", "FR", "BE", "US", "CA", "JP", "SA", "")

@@ -14,16 +14,14 @@ from hypothesis import strategies as st
 
 from mirrormanager.core.netblocks import parse_address
 from mirrormanager.core.pool import AnswerPools, ClassPool, Drawn
-from mirrormanager.core.selection import (
+from mirrormanager.core.selection import Options, Picked, preferred
+from mirrormanager.core.selection_index import (
     METALINK_PROTOCOLS,
     Client,
     HostHosts,
     HostRecord,
     HostView,
-    Options,
-    Picked,
     SelectionIndex,
-    preferred,
 )
 from tests.unit.core.test_pool import COUNTRIES, PLACES, network
 

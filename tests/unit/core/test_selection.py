@@ -12,13 +12,8 @@ from hypothesis import strategies as st
 from mirrormanager.core.distance import cell_of
 from mirrormanager.core.geo import country_centroid
 from mirrormanager.core.netblocks import parse_address
-from mirrormanager.core.selection import (
-    METALINK_PROTOCOLS,
-    Client,
-    Options,
-    SelectionIndex,
-    select,
-)
+from mirrormanager.core.selection import Options, select
+from mirrormanager.core.selection_index import METALINK_PROTOCOLS, Client, SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 from mirrormanager.core.targets import LookupFailure, resolve_path, resolve_repo
 from mirrormanager.core.weighted import weighted_shuffle

@@ -12,13 +12,8 @@ from hypothesis import strategies as st
 
 from mirrormanager.core.geo import country_centroid, distance_km
 from mirrormanager.core.netblocks import parse_address
-from mirrormanager.core.selection import (
-    METALINK_PROTOCOLS,
-    Client,
-    Options,
-    SelectionIndex,
-    select,
-)
+from mirrormanager.core.selection import Options, select
+from mirrormanager.core.selection_index import METALINK_PROTOCOLS, Client, SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 from mirrormanager.core.targets import Target, resolve_repo
 from mirrormanager.core.weighted import exponential_order, weighted_shuffle

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mirrormanager.core.netblocks import parse_address
-from mirrormanager.core.selection import Client, Options, SelectionIndex, select
+from mirrormanager.core.selection import Options, select
+from mirrormanager.core.selection_index import Client, SelectionIndex
 from mirrormanager.core.snapshot_model import DirectoryEntry, HostInfo, HostUrl, Snapshot
 from mirrormanager.core.targets import (
     LookupFailure,

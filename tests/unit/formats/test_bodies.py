@@ -24,7 +24,7 @@ PREFS = tuple(str(max(1, 100 - rank)).encode() for rank in range(100))
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """As `core.selection.HostRecord`: slotted, read by offset in C."""
+    """As `core.selection_index.HostRecord`: slotted, read by offset in C."""
 
     line: bytes
     segments: tuple[bytes, ...]

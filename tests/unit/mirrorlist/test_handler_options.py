@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mirrormanager.core.selection import METALINK_PROTOCOLS, MIRRORLIST_PROTOCOLS, Options
+from mirrormanager.core.selection import Options
+from mirrormanager.core.selection_index import METALINK_PROTOCOLS, MIRRORLIST_PROTOCOLS
 from mirrormanager.mirrorlist import handlers
 from mirrormanager.mirrorlist.geoip import NoGeoIP
 from mirrormanager.mirrorlist.handlers import Handler

@@ -8,7 +8,7 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mirrormanager.core.selection import HostRecord
+from mirrormanager.core.selection_index import HostRecord
 from mirrormanager.core.snapshot_model import FileDetailInfo, HostInfo
 from mirrormanager.core.targets import Target
 from mirrormanager.mirrorlist.redirect import (
