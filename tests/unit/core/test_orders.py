@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from mirrormanager.core import pool
 from mirrormanager.core.netblocks import parse_address
 from mirrormanager.core.pool import AnswerPools
-from mirrormanager.core.selection import METALINK_PROTOCOLS, Client, Options, SelectionIndex
+from mirrormanager.core.selection import Options
+from mirrormanager.core.selection_index import METALINK_PROTOCOLS, Client, SelectionIndex
 from tests.compiled_modules import require
 from tests.unit.core.test_pool import COUNTRIES, PLACES, network
 
