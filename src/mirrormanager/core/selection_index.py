@@ -217,7 +217,7 @@ class DirHosts:
     views: dict[tuple[str, ...], HostView] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per request, ~1 µs less; none is changed
 class Client:
     """Who asks: the address (None if unknown), the resolved country ("" unknown) and,
     from a GeoIP city database, the position (else the country's centroid is used).
