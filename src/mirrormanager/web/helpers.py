@@ -1,10 +1,11 @@
-"""Small view helpers: pagination, search, forms with their errors."""
+"""Small view helpers: pagination, search, forms with their errors, admin tables."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from flask import current_app, request
@@ -14,6 +15,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from mirrormanager.core.clientaddr import client_address
 from mirrormanager.errors import ManageError, NotFound
 from mirrormanager.settings import Settings
+from mirrormanager.web.crud import CrudSpec
+from mirrormanager.web.forms import BaseForm
 
 T = TypeVar("T")
 MAX_SEARCH = 200
@@ -116,3 +119,30 @@ def refused_on_form(form: Any, exc: ManageError, aliases: dict[str, str] | None 
         raise exc
     field = form[name]
     field.errors = [*field.errors, exc.message]
+
+
+def named_table(
+    key: str,
+    title: str,
+    singular: str,
+    model: type[Any],
+    form: type[BaseForm],
+    *columns: tuple[str, Callable[[Any], Any]],
+    **options: Any,
+) -> CrudSpec:
+    """An admin table whose rows go by a unique `name`: its first column, what the list
+    searches and sorts by, how a row is described; `columns` follow it."""
+    name = attrgetter("name")
+    return CrudSpec(
+        key,
+        title,
+        singular,
+        model,
+        form,
+        columns=[("Name", name), *columns],
+        search=[model.name],
+        order_by=model.name,
+        describe=name,
+        unique=["name"],
+        **options,
+    )

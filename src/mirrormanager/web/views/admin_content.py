@@ -20,6 +20,7 @@ from mirrormanager.db.models import (
 )
 from mirrormanager.web.crud import CrudSpec
 from mirrormanager.web.forms import BaseForm
+from mirrormanager.web.helpers import named_table
 from mirrormanager.web.permissions import db
 
 PREFIX = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$", message="Letters, digits and _ . + - only.")
@@ -103,34 +104,18 @@ def _category_from_obj(form: BaseForm, obj: Any) -> None:
     form.topdir.data = obj.topdir.name if obj.topdir else ""
 
 
+PUBLIC = ("Public", lambda o: o.publiclist)
+
 SPECS = [
-    CrudSpec(
-        "products",
-        "Products",
-        "product",
-        Product,
-        ProductForm,
-        columns=[("Name", lambda o: o.name), ("Public", lambda o: o.publiclist)],
-        search=[Product.name],
-        order_by=Product.name,
-        describe=lambda o: o.name,
-        unique=["name"],
-    ),
-    CrudSpec(
+    named_table("products", "Products", "product", Product, ProductForm, PUBLIC),
+    named_table(
         "arches",
         "Architectures",
         "architecture",
         Arch,
         ArchForm,
-        columns=[
-            ("Name", lambda o: o.name),
-            ("Public", lambda o: o.publiclist),
-            ("Primary", lambda o: o.primary_arch),
-        ],
-        search=[Arch.name],
-        order_by=Arch.name,
-        describe=lambda o: o.name,
-        unique=["name"],
+        PUBLIC,
+        ("Primary", lambda o: o.primary_arch),
     ),
     CrudSpec(
         "versions",
@@ -151,23 +136,16 @@ SPECS = [
         prepare=_product_choices,
         intro="The scanner creates versions when a new release directory appears.",
     ),
-    CrudSpec(
+    named_table(
         "categories",
         "Categories",
         "category",
         Category,
         CategoryForm,
-        columns=[
-            ("Name", lambda o: o.name),
-            ("Product", lambda o: o.product.name),
-            ("Top directory", lambda o: o.topdir.name if o.topdir else ""),
-            ("Public", lambda o: o.publiclist),
-            ("Admins only", lambda o: o.admin_only),
-        ],
-        search=[Category.name],
-        order_by=Category.name,
-        describe=lambda o: o.name,
-        unique=["name"],
+        ("Product", lambda o: o.product.name),
+        ("Top directory", lambda o: o.topdir.name if o.topdir else ""),
+        PUBLIC,
+        ("Admins only", lambda o: o.admin_only),
         prepare=_product_choices,
         to_values=_category_values,
         from_obj=_category_from_obj,

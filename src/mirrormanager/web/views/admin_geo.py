@@ -16,6 +16,7 @@ from mirrormanager.db.models import (
 from mirrormanager.manage import validation
 from mirrormanager.web.crud import CrudSpec
 from mirrormanager.web.forms import BaseForm, check, upper
+from mirrormanager.web.helpers import named_table
 
 
 class CountryContinentForm(BaseForm):
@@ -97,28 +98,15 @@ SPECS = [
         describe=lambda o: f"{o.netblock} → {o.country}",
         unique=["netblock"],
     ),
-    CrudSpec(
+    named_table(
         "locations",
         "Locations",
         "location",
         Location,
         LocationForm,
-        columns=[("Name", lambda o: o.name), ("Description", lambda o: o.description)],
-        search=[Location.name],
-        order_by=Location.name,
-        describe=lambda o: o.name,
-        unique=["name"],
+        ("Description", lambda o: o.description),
     ),
-    CrudSpec(
-        "groups",
-        "Groups",
-        "group",
-        Group,
-        GroupForm,
-        columns=[("Name", lambda o: o.name), ("Display name", lambda o: o.display_name)],
-        search=[Group.name],
-        order_by=Group.name,
-        describe=lambda o: o.name,
-        unique=["name"],
+    named_table(
+        "groups", "Groups", "group", Group, GroupForm, ("Display name", lambda o: o.display_name)
     ),
 ]

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, url_for
 from sqlalchemy import select
 
 from mirrormanager.db.models import Category, Host, HostCategory, Location
-from mirrormanager.errors import ManageError
 from mirrormanager.manage import carried, deletion, items, validation
+from mirrormanager.web.flows import Done, confirmed, form_page
 from mirrormanager.web.forms import (
     AclIpForm,
     BaseForm,
@@ -25,7 +25,6 @@ from mirrormanager.web.forms import (
     PeerAsnForm,
     text,
 )
-from mirrormanager.web.helpers import confirm_page, refused_on_form
 from mirrormanager.web.permissions import (
     actor,
     db,
@@ -78,8 +77,8 @@ def _kind(key: str) -> tuple[items.ItemKind, ItemForm]:
     return items.kind(key), FORMS[key]
 
 
-def _to_host(host: Host) -> Any:
-    return redirect(url_for("hosts.show", host_id=host.id))
+def _host_page(host: Host) -> str:
+    return url_for("hosts.show", host_id=host.id)
 
 
 @bp.route("/hosts/<int:host_id>/<kind_key>/add", methods=["GET", "POST"])
@@ -90,21 +89,17 @@ def add_item(host_id: int, kind_key: str) -> Any:
     if kind.admin_only:
         require_admin()
     form = web.form()
-    if form.validate_on_submit():
-        try:
-            item = items.add_item(db(), actor(), host, kind.key, web.values(form))
-        except ManageError as exc:
-            refused_on_form(form, exc)
-        else:
-            db().commit()
-            flash(f"Added {kind.label} {kind.describe(item)}.", "success")
-            return _to_host(host)
-    return render_template(
-        "form_page.html",
-        f=form,
+
+    def save() -> Done:
+        item = items.add_item(db(), actor(), host, kind.key, web.values(form))
+        return Done(f"Added {kind.label} {kind.describe(item)}.", _host_page(host))
+
+    return form_page(
+        form,
+        save,
         title=f"Add {kind.label} to {host.name}",
         submit="Add",
-        cancel_url=url_for("hosts.show", host_id=host.id),
+        cancel_url=_host_page(host),
     )
 
 
@@ -117,16 +112,14 @@ def delete_item(host_id: int, kind_key: str, item_id: int) -> Any:
     if kind.admin_only:
         require_admin()
     label = f"{kind.label} {kind.describe(item)}"
-    if request.method == "GET":
-        return confirm_page(
-            f"Remove the {label} from {host.name}?",
-            url_for("hosts.show", host_id=host.id),
-            action_label="Remove",
-        )
-    items.remove_item(db(), actor(), host, kind.key, item)
-    db().commit()
-    flash(f"Removed {label}.", "success")
-    return _to_host(host)
+
+    def remove() -> Done:
+        items.remove_item(db(), actor(), host, kind.key, item)
+        return Done(f"Removed {label}.", _host_page(host))
+
+    return confirmed(
+        f"Remove the {label} from {host.name}?", _host_page(host), remove, action_label="Remove"
+    )
 
 
 # --- categories and URLs -------------------------------------------------------------------
@@ -158,23 +151,20 @@ def category_form(exclude: set[int] | None = None) -> HostCategoryForm:
 def add_category(host_id: int) -> Any:
     host = host_for(host_id)
     form = category_form()
-    if form.validate_on_submit():
+
+    def save() -> Done:
         category = carried.category(db(), actor(), int(form.category_id.data))
         up2date = bool(is_admin() and form.always_up2date.data)
-        try:
-            carried.add_category(db(), actor(), host, category, always_up2date=up2date)
-        except ManageError as exc:
-            refused_on_form(form, exc, {"category": "category_id"})
-        else:
-            db().commit()
-            flash(f"{host.name} now carries {category.name}; add its URLs.", "success")
-            return _to_host(host)
-    return render_template(
-        "form_page.html",
-        f=form,
+        carried.add_category(db(), actor(), host, category, always_up2date=up2date)
+        return Done(f"{host.name} now carries {category.name}; add its URLs.", _host_page(host))
+
+    return form_page(
+        form,
+        save,
+        aliases={"category": "category_id"},
         title=f"Add a category to {host.name}",
         submit="Add",
-        cancel_url=url_for("hosts.show", host_id=host.id),
+        cancel_url=_host_page(host),
     )
 
 
@@ -186,20 +176,13 @@ def edit_category(hc_id: int) -> Any:
     hc = host_category_for(hc_id)
     host = hc.host
     form = HostCategoryEditForm(obj=hc)
-    if form.validate_on_submit():
-        try:
-            carried.set_category(db(), actor(), hc, always_up2date=bool(form.always_up2date.data))
-        except ManageError as exc:
-            refused_on_form(form, exc)
-        else:
-            db().commit()
-            flash(f"Saved {hc.category.name} on {host.name}.", "success")
-            return _to_host(host)
-    return render_template(
-        "form_page.html",
-        f=form,
-        title=f"{hc.category.name} on {host.name}",
-        cancel_url=url_for("hosts.show", host_id=host.id),
+
+    def save() -> Done:
+        carried.set_category(db(), actor(), hc, always_up2date=bool(form.always_up2date.data))
+        return Done(f"Saved {hc.category.name} on {host.name}.", _host_page(host))
+
+    return form_page(
+        form, save, title=f"{hc.category.name} on {host.name}", cancel_url=_host_page(host)
     )
 
 
@@ -208,17 +191,18 @@ def edit_category(hc_id: int) -> Any:
 def delete_category(hc_id: int) -> Any:
     hc = host_category_for(hc_id)
     host, name = hc.host, hc.category.name
-    if request.method == "GET":
-        return confirm_page(
-            f"Stop carrying {name} on {host.name}?",
-            url_for("hosts.show", host_id=host.id),
-            action_label="Remove",
-            also=deletion.consequences(db(), hc),
-        )
-    carried.remove_category(db(), actor(), hc)
-    db().commit()
-    flash(f"Removed {name} from {host.name}.", "success")
-    return _to_host(host)
+
+    def remove() -> Done:
+        carried.remove_category(db(), actor(), hc)
+        return Done(f"Removed {name} from {host.name}.", _host_page(host))
+
+    return confirmed(
+        f"Stop carrying {name} on {host.name}?",
+        _host_page(host),
+        remove,
+        action_label="Remove",
+        also=lambda: deletion.consequences(db(), hc),
+    )
 
 
 @bp.route("/host-categories/<int:hc_id>/urls/add", methods=["GET", "POST"])
@@ -227,24 +211,20 @@ def add_url(hc_id: int) -> Any:
     hc = host_category_for(hc_id)
     host = hc.host
     form = url_form(hc.id)
-    if form.validate_on_submit():
-        try:
-            row = carried.add_url(
-                db(), actor(), host, hc.category, text(form.url), private=bool(form.private.data)
-            )
-        except ManageError as exc:
-            refused_on_form(form, exc)
-        else:
-            db().commit()
-            flash(f"URL {row.url} added.", "success")
-            return _to_host(host)
-    return render_template(
-        "form_page.html",
-        f=form,
+
+    def save() -> Done:
+        row = carried.add_url(
+            db(), actor(), host, hc.category, text(form.url), private=bool(form.private.data)
+        )
+        return Done(f"URL {row.url} added.", _host_page(host))
+
+    return form_page(
+        form,
+        save,
         title=f"Add a {hc.category.name} URL to {host.name}",
         intro=_url_hint(hc),
         submit="Add",
-        cancel_url=url_for("hosts.show", host_id=host.id),
+        cancel_url=_host_page(host),
     )
 
 
@@ -259,13 +239,11 @@ def _url_hint(hc: HostCategory) -> str:
 def delete_url(url_id: int) -> Any:
     row = host_url_for(url_id)
     host, url = row.host_category.host, row.url
-    if request.method == "GET":
-        return confirm_page(
-            f"Remove the URL {url} from {host.name}?",
-            url_for("hosts.show", host_id=host.id),
-            action_label="Remove",
-        )
-    carried.remove_url(db(), actor(), row)
-    db().commit()
-    flash(f"Removed {url}.", "success")
-    return _to_host(host)
+
+    def remove() -> Done:
+        carried.remove_url(db(), actor(), row)
+        return Done(f"Removed {url}.", _host_page(host))
+
+    return confirmed(
+        f"Remove the URL {url} from {host.name}?", _host_page(host), remove, action_label="Remove"
+    )

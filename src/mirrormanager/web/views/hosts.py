@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 from sqlalchemy import case, func, select
 
 from mirrormanager.crawler.hostlog import read_crawl_log
@@ -22,12 +22,12 @@ from mirrormanager.db.models import (
     HostPeerAsn,
     Location,
 )
-from mirrormanager.errors import ManageError
 from mirrormanager.manage import deletion
 from mirrormanager.manage import hosts as service
 from mirrormanager.web import checks, host_health
+from mirrormanager.web.flows import Done, confirmed, form_page
 from mirrormanager.web.forms import HostForm
-from mirrormanager.web.helpers import app_settings, confirm_page, refused_on_form
+from mirrormanager.web.helpers import app_settings
 from mirrormanager.web.permissions import (
     actor,
     db,
@@ -82,21 +82,17 @@ def _values(form: HostForm) -> dict[str, Any]:
 def new_host(site_id: int) -> Any:
     site = site_for(site_id)
     form = _host_form(None)
-    if form.validate_on_submit():
-        try:
-            host = service.create_host(db(), actor(), site, _values(form))
-        except ManageError as exc:
-            refused_on_form(form, exc)
-        else:
-            db().commit()
-            flash(
-                f"Host {host.name} created. Add the categories it carries and their URLs.",
-                "success",
-            )
-            return redirect(url_for("hosts.show", host_id=host.id))
-    return render_template(
-        "form_page.html",
-        f=form,
+
+    def save() -> Done:
+        host = service.create_host(db(), actor(), site, _values(form))
+        return Done(
+            f"Host {host.name} created. Add the categories it carries and their URLs.",
+            url_for("hosts.show", host_id=host.id),
+        )
+
+    return form_page(
+        form,
+        save,
         title=f"New host in {site.name}",
         submit="Create host",
         cancel_url=url_for("sites.show", site_id=site.id),
@@ -108,21 +104,13 @@ def new_host(site_id: int) -> Any:
 def edit(host_id: int) -> Any:
     host = host_for(host_id)
     form = _host_form(host)
-    if form.validate_on_submit():
-        try:
-            service.edit_host(db(), actor(), host, _values(form))
-        except ManageError as exc:
-            refused_on_form(form, exc)
-        else:
-            db().commit()
-            flash("Host saved.", "success")
-            return redirect(url_for("hosts.show", host_id=host.id))
-    return render_template(
-        "form_page.html",
-        f=form,
-        title=f"Edit host {host.name}",
-        cancel_url=url_for("hosts.show", host_id=host.id),
-    )
+    host_page = url_for("hosts.show", host_id=host.id)
+
+    def save() -> Done:
+        service.edit_host(db(), actor(), host, _values(form))
+        return Done("Host saved.", host_page)
+
+    return form_page(form, save, title=f"Edit host {host.name}", cancel_url=host_page)
 
 
 @bp.route("/hosts/<int:host_id>/delete", methods=["GET", "POST"])
@@ -130,16 +118,17 @@ def edit(host_id: int) -> Any:
 def delete(host_id: int) -> Any:
     host = host_for(host_id)
     site_id, name = host.site_id, host.name
-    if request.method == "GET":
-        return confirm_page(
-            f"Delete the host {host.name}?",
-            url_for("hosts.show", host_id=host.id),
-            also=deletion.consequences(db(), host),
-        )
-    service.delete_host(db(), actor(), host)
-    db().commit()
-    flash(f"Host {name} deleted.", "success")
-    return redirect(url_for("sites.show", site_id=site_id))
+
+    def remove() -> Done:
+        service.delete_host(db(), actor(), host)
+        return Done(f"Host {name} deleted.", url_for("sites.show", site_id=site_id))
+
+    return confirmed(
+        f"Delete the host {host.name}?",
+        url_for("hosts.show", host_id=host.id),
+        remove,
+        also=lambda: deletion.consequences(db(), host),
+    )
 
 
 def crawl_log(host_id: int) -> str:

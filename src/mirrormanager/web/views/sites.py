@@ -13,8 +13,9 @@ from mirrormanager.errors import ManageError
 from mirrormanager.manage import deletion
 from mirrormanager.manage import sites as service
 from mirrormanager.web import host_health
+from mirrormanager.web.flows import Done, confirmed, form_page
 from mirrormanager.web.forms import SiteAdminForm, SiteForm, text
-from mirrormanager.web.helpers import confirm_page, paginate, refused_on_form
+from mirrormanager.web.helpers import confirm_page, paginate
 from mirrormanager.web.permissions import (
     actor,
     current_user,
@@ -67,21 +68,16 @@ def _values(form: SiteForm) -> dict[str, Any]:
 @login_required
 def new_site() -> Any:
     form = _site_form(None)
-    if form.validate_on_submit():
-        try:
-            site = service.create_site(db(), actor(), _values(form))
-        except ManageError as exc:
-            refused_on_form(form, exc)
-        else:
-            db().commit()
-            flash(f"Site {site.name} created. Now add its hosts.", "success")
-            return redirect(url_for("sites.show", site_id=site.id))
-    return render_template(
-        "form_page.html",
-        f=form,
-        title="New site",
-        submit="Create site",
-        cancel_url=url_for("sites.my_sites"),
+
+    def save() -> Done:
+        site = service.create_site(db(), actor(), _values(form))
+        return Done(
+            f"Site {site.name} created. Now add its hosts.",
+            url_for("sites.show", site_id=site.id),
+        )
+
+    return form_page(
+        form, save, title="New site", submit="Create site", cancel_url=url_for("sites.my_sites")
     )
 
 
@@ -106,39 +102,32 @@ def show(site_id: int) -> str:
 def edit(site_id: int) -> Any:
     site = site_for(site_id)
     form = _site_form(site)
-    if form.validate_on_submit():
+    site_page = url_for("sites.show", site_id=site.id)
+
+    def save() -> Done:
         reason = form.admin_reason.data if "admin_reason" in form else None
-        try:
-            service.edit_site(db(), actor(), site, _values(form), reason=reason)
-        except ManageError as exc:
-            refused_on_form(form, exc)
-        else:
-            db().commit()
-            flash("Site saved.", "success")
-            return redirect(url_for("sites.show", site_id=site.id))
-    return render_template(
-        "form_page.html",
-        f=form,
-        title=f"Edit site {site.name}",
-        cancel_url=url_for("sites.show", site_id=site.id),
-    )
+        service.edit_site(db(), actor(), site, _values(form), reason=reason)
+        return Done("Site saved.", site_page)
+
+    return form_page(form, save, title=f"Edit site {site.name}", cancel_url=site_page)
 
 
 @bp.route("/<int:site_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(site_id: int) -> Any:
     site = site_for(site_id)
-    if request.method == "GET":
-        return confirm_page(
-            f"Delete the site {site.name}?",
-            url_for("sites.show", site_id=site.id),
-            also=deletion.consequences(db(), site),
-        )
     name = site.name
-    service.delete_site(db(), actor(), site)
-    db().commit()
-    flash(f"Site {name} deleted.", "success")
-    return redirect(url_for("sites.my_sites"))
+
+    def remove() -> Done:
+        service.delete_site(db(), actor(), site)
+        return Done(f"Site {name} deleted.", url_for("sites.my_sites"))
+
+    return confirmed(
+        f"Delete the site {site.name}?",
+        url_for("sites.show", site_id=site.id),
+        remove,
+        also=lambda: deletion.consequences(db(), site),
+    )
 
 
 @bp.post("/<int:site_id>/admins")
