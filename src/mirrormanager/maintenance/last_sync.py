@@ -29,6 +29,7 @@ from mirrormanager.db.models import (
     HostCategoryDir,
     Site,
 )
+from mirrormanager.db.models.mirrors import host_is_active
 
 REPOMD = "repomd.xml"
 
@@ -139,12 +140,7 @@ def last_sync_report(session: Session, *, now: dt.datetime | None = None) -> Las
             Host.last_checked_in,
         )
         .join(Site, Site.id == Host.site_id)
-        .where(
-            Host.admin_active.is_(True),
-            Host.user_active.is_(True),
-            Site.admin_active.is_(True),
-            Site.user_active.is_(True),
-        )
+        .where(*host_is_active())
     ).all()
     counts = {
         host_id: (int(total), int(current or 0))
