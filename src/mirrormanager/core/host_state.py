@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
+# Worst first: a summary of many hosts counts them in this order (STATE_CODES).
 StateCode = Literal[
     "disabled_by_admins",
     "disabled_by_crawler",
@@ -23,16 +24,7 @@ StateCode = Literal[
     "stale",
     "enabled",
 ]
-# Worst first: a summary of many hosts counts them in this order.
-STATE_CODES: tuple[StateCode, ...] = (
-    "disabled_by_admins",
-    "disabled_by_crawler",
-    "disabled_by_you",
-    "never_crawled",
-    "failing",
-    "stale",
-    "enabled",
-)
+STATE_CODES: tuple[StateCode, ...] = get_args(StateCode)
 STALE_PATHS_SHOWN = 5
 # How a count of hosts in a state reads ("2 disabled by the crawler") in site summaries.
 SUMMARY_LABELS: dict[StateCode, str] = {

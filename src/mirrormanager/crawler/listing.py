@@ -36,6 +36,18 @@ class Listing:
         understood = self.lines - self.garbage
         return understood > 0 and self.garbage <= max(10, understood // 100)
 
+    def add(self, line: str, wanted: Container[str] | None = None) -> None:
+        """Count one line of rsync's output; keep its entry when its path is ``wanted``
+        (None: every path). Blank lines are not counted, lines not understood are garbage."""
+        if not line.strip():
+            return
+        self.lines += 1
+        parsed = parse_line(line)
+        if parsed is None:
+            self.garbage += 1
+        elif wanted is None or parsed[0] in wanted:
+            self.entries[parsed[0]] = parsed[1]
+
 
 def _unescape(name: str) -> str:
     if "\\#" not in name:
@@ -81,14 +93,5 @@ def parse_listing(lines: Iterable[str], wanted: Container[str] | None = None) ->
     """Parse a whole listing; with ``wanted``, keep only those paths (bounded memory)."""
     listing = Listing()
     for line in lines:
-        if not line.strip():
-            continue
-        listing.lines += 1
-        parsed = parse_line(line)
-        if parsed is None:
-            listing.garbage += 1
-            continue
-        name, entry = parsed
-        if wanted is None or name in wanted:
-            listing.entries[name] = entry
+        listing.add(line, wanted)
     return listing

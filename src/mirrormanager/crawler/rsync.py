@@ -21,7 +21,7 @@ from mirrormanager.crawler.compare import (
     differing_files,
     file_matches,
 )
-from mirrormanager.crawler.listing import Listing, parse_line
+from mirrormanager.crawler.listing import Listing
 from mirrormanager.crawler.model import (
     Admit,
     CategoryCheck,
@@ -149,15 +149,7 @@ async def _read_listing(
         read += len(line)
         if read > options.cap("listing"):
             raise CrawlError(url, f"listing larger than {options.cap('listing')} bytes")
-        text = line.decode("utf-8", "surrogateescape")
-        if not text.strip():
-            continue
-        listing.lines += 1
-        parsed = parse_line(text)
-        if parsed is None:
-            listing.garbage += 1
-        elif parsed[0] in wanted:
-            listing.entries[parsed[0]] = parsed[1]
+        listing.add(line.decode("utf-8", "surrogateescape"), wanted)
     return listing
 
 

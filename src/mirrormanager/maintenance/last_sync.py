@@ -17,8 +17,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mirrormanager.db.models import (
     CategoryDirectory,
@@ -29,6 +29,7 @@ from mirrormanager.db.models import (
     HostCategoryDir,
     Site,
 )
+from mirrormanager.db.models.mirrors import host_is_active
 
 REPOMD = "repomd.xml"
 
@@ -126,6 +127,48 @@ def _sort_key(host: HostSync) -> tuple[int, dt.datetime, float, str, int]:
     )
 
 
+def _newest_repomd(session: Session) -> dict[int, int]:
+    """Host id -> timestamp of the newest repomd.xml in a directory it is current for."""
+    stamps = select(HostCategory.host_id, func.max(FileDetail.timestamp))
+    by_dirs = _repomd_of(
+        stamps.select_from(HostCategoryDir).join(
+            HostCategory, HostCategory.id == HostCategoryDir.host_category_id
+        ),
+        HostCategoryDir.directory_id,
+        HostCategoryDir.up2date.is_(True),
+    )
+    # An always_up2date host category is current for every directory of its category.
+    by_category = _repomd_of(
+        stamps.select_from(HostCategory).join(
+            CategoryDirectory, CategoryDirectory.category_id == HostCategory.category_id
+        ),
+        CategoryDirectory.directory_id,
+        HostCategory.always_up2date.is_(True),
+    )
+    newest: dict[int, int] = {}
+    for query in (by_dirs, by_category):
+        for host_id, timestamp in session.execute(query):
+            if timestamp is not None:
+                newest[host_id] = max(newest.get(host_id, timestamp), int(timestamp))
+    return newest
+
+
+def _repomd_of(
+    carried: Select[int, int],
+    directory_id: InstrumentedAttribute[int],
+    current: ColumnElement[bool],
+) -> Select[int, int]:
+    """`carried` (host categories and the directory ids they reach) narrowed to the
+    repodata directories that are ``current``, grouped per host; both ways a host carries
+    a directory meet the same repomd.xml rule here."""
+    return (
+        carried.join(Directory, Directory.id == directory_id)
+        .join(FileDetail, FileDetail.directory_id == Directory.id)
+        .where(current, FileDetail.filename == REPOMD, Directory.name.endswith("/repodata"))
+        .group_by(HostCategory.host_id)
+    )
+
+
 def last_sync_report(session: Session, *, now: dt.datetime | None = None) -> LastSyncReport:
     """The report for every active host, oldest first (never seen first of all)."""
     now = _utc(now) or dt.datetime.now(dt.UTC)
@@ -139,12 +182,7 @@ def last_sync_report(session: Session, *, now: dt.datetime | None = None) -> Las
             Host.last_checked_in,
         )
         .join(Site, Site.id == Host.site_id)
-        .where(
-            Host.admin_active.is_(True),
-            Host.user_active.is_(True),
-            Site.admin_active.is_(True),
-            Site.user_active.is_(True),
-        )
+        .where(*host_is_active())
     ).all()
     counts = {
         host_id: (int(total), int(current or 0))
@@ -161,31 +199,7 @@ def last_sync_report(session: Session, *, now: dt.datetime | None = None) -> Las
     always = set(
         session.scalars(select(HostCategory.host_id).where(HostCategory.always_up2date.is_(True)))
     )
-    repomd_where = (FileDetail.filename == REPOMD, Directory.name.endswith("/repodata"))
-    newest: dict[int, int] = {}
-    by_dirs = (
-        select(HostCategory.host_id, func.max(FileDetail.timestamp))
-        .select_from(HostCategoryDir)
-        .join(HostCategory, HostCategory.id == HostCategoryDir.host_category_id)
-        .join(Directory, Directory.id == HostCategoryDir.directory_id)
-        .join(FileDetail, FileDetail.directory_id == Directory.id)
-        .where(HostCategoryDir.up2date.is_(True), *repomd_where)
-        .group_by(HostCategory.host_id)
-    )
-    # An always_up2date host category is current for every directory of its category.
-    by_category = (
-        select(HostCategory.host_id, func.max(FileDetail.timestamp))
-        .select_from(HostCategory)
-        .join(CategoryDirectory, CategoryDirectory.category_id == HostCategory.category_id)
-        .join(Directory, Directory.id == CategoryDirectory.directory_id)
-        .join(FileDetail, FileDetail.directory_id == Directory.id)
-        .where(HostCategory.always_up2date.is_(True), *repomd_where)
-        .group_by(HostCategory.host_id)
-    )
-    for query in (by_dirs, by_category):
-        for host_id, timestamp in session.execute(query):
-            if timestamp is not None:
-                newest[host_id] = max(newest.get(host_id, timestamp), int(timestamp))
+    newest = _newest_repomd(session)
     rows = []
     for host_id, name, site, private, crawled, checked_in in hosts:
         total, current = counts.get(host_id, (0, 0))

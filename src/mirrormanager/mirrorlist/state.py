@@ -149,16 +149,7 @@ class SnapshotHolder:
     def load_now(self) -> bool:
         """Synchronous first load (at start); False and a warning when there is none yet."""
         try:
-            self.current = load(
-                self.path,
-                minimum=self.minimum,
-                embargoed=self.embargoed,
-                decoder=self.decoder,
-                strict_family=self.strict_family,
-                distance_order=self.distance_order,
-                pool_size=self.pool_size,
-                pool_bytes=self.pool_bytes,
-            )
+            self.current = self._load()
         except FormatError as exc:
             self.failures += 1
             self.refused = file_key(self.path)
@@ -167,6 +158,19 @@ class SnapshotHolder:
         settle_memory()
         self._log_loaded(self.current)
         return True
+
+    def _load(self) -> Loaded:
+        """The file read with this holder's options; the first load and reloads agree."""
+        return load(
+            self.path,
+            minimum=self.minimum,
+            embargoed=self.embargoed,
+            decoder=self.decoder,
+            strict_family=self.strict_family,
+            distance_order=self.distance_order,
+            pool_size=self.pool_size,
+            pool_bytes=self.pool_bytes,
+        )
 
     def _log_loaded(self, loaded: Loaded) -> None:
         log.info(
@@ -188,17 +192,7 @@ class SnapshotHolder:
             if not force and key in (current_key, self.refused):
                 return False
             try:
-                loaded = await asyncio.to_thread(
-                    load,
-                    self.path,
-                    minimum=self.minimum,
-                    embargoed=self.embargoed,
-                    decoder=self.decoder,
-                    strict_family=self.strict_family,
-                    distance_order=self.distance_order,
-                    pool_size=self.pool_size,
-                    pool_bytes=self.pool_bytes,
-                )
+                loaded = await asyncio.to_thread(self._load)
             except FormatError as exc:
                 self.failures += 1
                 self.refused = key

@@ -37,6 +37,7 @@ from mirrormanager.db.models import (
     Location,
     Site,
 )
+from mirrormanager.db.models.mirrors import host_is_active
 from mirrormanager.logging import get_logger
 
 log = get_logger(__name__)
@@ -123,12 +124,7 @@ def read_hosts(session: Session, embargo: set[str]) -> dict[int, HostInfo]:
             Host.longitude,
         )
         .join(Site, Site.id == Host.site_id)
-        .where(
-            Host.admin_active.is_(True),
-            Host.user_active.is_(True),
-            Site.admin_active.is_(True),
-            Site.user_active.is_(True),
-        )
+        .where(*host_is_active())
         .order_by(Host.id)
     )
     base: dict[int, dict[str, Any]] = {}

@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from mirrormanager.db.base import Base, IdMixin, NullableJsonType, utcnow
 from mirrormanager.db.models.content import Category, Directory
@@ -101,6 +102,20 @@ class Host(IdMixin, Base):
             and self.site.admin_active
             and self.site.user_active
         )
+
+
+def host_is_active() -> tuple[ColumnElement[bool], ...]:
+    """`Host.is_active` as WHERE clauses, for a query that joins `Site`.
+
+    Every list of the hosts that serve (snapshot, last-sync report) filters on these four
+    switches; one place keeps them from drifting apart.
+    """
+    return (
+        Host.admin_active.is_(True),
+        Host.user_active.is_(True),
+        Site.admin_active.is_(True),
+        Site.user_active.is_(True),
+    )
 
 
 class HostCategory(IdMixin, Base):
