@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, select
 
 from mirrormanager.db.models import AuditLog, Host, HostCategoryDir, JobRun, Site
+from mirrormanager.db.models.mirrors import host_is_active
 from mirrormanager.errors import ManageError
 from mirrormanager.manage.hosts import set_host_enabled
 from mirrormanager.web import host_health
@@ -31,14 +32,7 @@ def dashboard() -> str:
     stats = {
         "sites": _count(select(func.count(Site.id))),
         "hosts": _count(hosts),
-        "active": _count(
-            hosts.join(Site).where(
-                Host.admin_active.is_(True),
-                Host.user_active.is_(True),
-                Site.admin_active.is_(True),
-                Site.user_active.is_(True),
-            )
-        ),
+        "active": _count(hosts.join(Site).where(*host_is_active())),
         "admin_disabled": _count(hosts.where(Host.admin_active.is_(False))),
         "user_disabled": _count(hosts.where(Host.user_active.is_(False))),
         "failing": _count(hosts.where(Host.crawl_failures > 0)),

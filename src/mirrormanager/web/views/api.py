@@ -17,6 +17,7 @@ from mirrormanager.core.host_state import HostState
 from mirrormanager.db import throttle
 from mirrormanager.db.base import utcnow
 from mirrormanager.db.models import ApiToken, Host, Site, User
+from mirrormanager.db.models.mirrors import host_is_active
 from mirrormanager.manage import access, carried, fields, hosts, present, tokens
 from mirrormanager.web import host_health
 from mirrormanager.web.api_schema import openapi_document
@@ -103,14 +104,7 @@ def _public_hosts() -> Any:
     return (
         select(Host)
         .join(Site, Site.id == Host.site_id)
-        .where(
-            Host.private.is_(False),
-            Host.admin_active.is_(True),
-            Host.user_active.is_(True),
-            Site.private.is_(False),
-            Site.admin_active.is_(True),
-            Site.user_active.is_(True),
-        )
+        .where(Host.private.is_(False), Site.private.is_(False), *host_is_active())
         .order_by(Host.country, Host.name)
     )
 
