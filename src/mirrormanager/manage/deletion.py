@@ -25,6 +25,7 @@ from mirrormanager.db.models import (
     Site,
     SiteAdmin,
 )
+from mirrormanager.manage.actor import Actor, record
 
 Deleted = Literal["site", "host", "category", "carried category"]
 
@@ -152,3 +153,13 @@ def consequences(session: Session, obj: object) -> list[str]:
     if isinstance(obj, Site | Host | Category | HostCategory):
         return summary(session, obj).items()
     return []
+
+
+def delete(session: Session, actor: Actor, obj: Site | Host) -> DeleteSummary:
+    """Delete `obj` (its service checked the permission first); the database's cascade takes
+    the rest, so it is counted before, for the audit entry and the caller."""
+    taken = summary(session, obj)
+    record(session, actor, "delete", obj, f"{taken.of} {obj.name} deleted ({taken.text()})")
+    session.delete(obj)
+    session.flush()
+    return taken

@@ -101,11 +101,7 @@ def set_host_enabled(
 
 def delete_host(session: Session, actor: Actor, host: Host) -> deletion.DeleteSummary:
     access.host(session, actor, host.id)
-    summary = deletion.summary(session, host)
-    record(session, actor, "delete", host, f"host {host.name} deleted ({summary.text()})")
-    session.delete(host)
-    session.flush()
-    return summary
+    return deletion.delete(session, actor, host)
 
 
 def list_hosts(

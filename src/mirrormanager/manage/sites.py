@@ -103,11 +103,7 @@ def edit_site(
 
 def delete_site(session: Session, actor: Actor, site: Site) -> deletion.DeleteSummary:
     access.site(session, actor, site.id)
-    summary = deletion.summary(session, site)
-    record(session, actor, "delete", site, f"site {site.name} deleted ({summary.text()})")
-    session.delete(site)
-    session.flush()
-    return summary
+    return deletion.delete(session, actor, site)
 
 
 def _user(session: Session, username: str) -> User:
