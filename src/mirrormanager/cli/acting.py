@@ -1,4 +1,5 @@
-"""What the site/host/url/token commands share: `--as USER`, one transaction, `--json`."""
+"""What the site/host/url/token commands share: `--as USER`, one transaction, `--json`,
+`delete --dry-run`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from mirrormanager.cli.context import app_context, config_option
 from mirrormanager.errors import InputError
 from mirrormanager.manage.actor import SYSTEM, Actor, actor_for, system_actor
+from mirrormanager.manage.deletion import DeleteSummary
 from mirrormanager.manage.users import find_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,6 +37,19 @@ def acting_options(func: F) -> F:
 
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+def dry_run_option(func: F) -> F:
+    """`--dry-run` of a delete: `acting(dry_run=True)` rolls it back after counting."""
+    return click.option(
+        "--dry-run", is_flag=True, help="Say what would be deleted; change nothing."
+    )(func)
+
+
+def say_deleted(kind: str, name: str, summary: DeleteSummary, *, dry_run: bool) -> None:
+    """The line a delete ends with; scripts read it, so `--dry-run` changes only the verb."""
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"{verb} {kind} {name} with its {summary.text()}")
 
 
 @contextmanager

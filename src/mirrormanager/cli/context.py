@@ -88,6 +88,15 @@ def config_option(func: F) -> F:
     )(func)
 
 
+def setting_file_option(*decls: str, help: str) -> Callable[[F], F]:
+    """An option naming a file that a setting names otherwise. Its default stays None (the
+    command falls back to the setting), so a command-line default never silently beats the
+    settings file; `help` says which setting."""
+    return click.option(
+        *decls, type=click.Path(path_type=Path, dir_okay=False), default=None, help=help
+    )
+
+
 def app_context() -> AppContext:
     """The AppContext shared by a command and its parent groups (click shares ctx.obj)."""
     obj = click.get_current_context().ensure_object(dict)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.cli.context import app_context, config_option, setting_file_option
 
 
 @click.command("explain")
@@ -36,12 +36,8 @@ from mirrormanager.cli.context import app_context, config_option
 @click.option(
     "--metalink", is_flag=True, help="Explain the /metalink answer (default /mirrorlist)."
 )
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Snapshot file (default: snapshot_file setting).",
+@setting_file_option(
+    "--snapshot", "snapshot_path", help="Snapshot file (default: snapshot_file setting)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @click.option("--seed", type=int, default=None, help="Seed the shuffles (repeatable answers).")

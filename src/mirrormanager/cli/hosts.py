@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
-from mirrormanager.cli.acting import acting, acting_options, emit, json_option
+from mirrormanager.cli.acting import (
+    acting,
+    acting_options,
+    dry_run_option,
+    emit,
+    json_option,
+    say_deleted,
+)
 from mirrormanager.cli.context import app_context
+from mirrormanager.db.models import Host
 from mirrormanager.manage import access, carried, hosts, items, present
+from mirrormanager.manage.actor import Actor
 from mirrormanager.manage.host_states import states
 
 HOST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
@@ -44,6 +56,22 @@ def host_options(func: Any) -> Any:
 
 def _values(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if v is not None}
+
+
+_site_option = click.option(
+    "--site", "site_name", default=None, help="The host's site (if names clash)."
+)
+_host_argument = click.argument("host_name", metavar="HOST")
+_category_argument = click.argument("category_name", metavar="CATEGORY")
+
+
+@contextmanager
+def _on_host(
+    as_user: str | None, name: str, site_name: str | None = None, *, dry_run: bool = False
+) -> Iterator[tuple[Session, Actor, Host]]:
+    """`acting`, with the host NAME (of the site SITE) looked up as the actor may see it."""
+    with acting(as_user, dry_run=dry_run) as (session, actor):
+        yield session, actor, access.host(session, actor, name, site_ref=site_name)
 
 
 @click.group("host")
@@ -103,12 +131,11 @@ def _auto_disable() -> int:
 @host.command("show")
 @acting_options
 @json_option
-@click.option("--site", "site_name", default=None, help="The host's site (if names clash).")
+@_site_option
 @click.argument("name")
 def show(name: str, site_name: str | None, as_json: bool, as_user: str | None) -> None:
     """One host: settings, state, categories, URLs and the lists that hang off it."""
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, name, site_ref=site_name)
+    with _on_host(as_user, name, site_name) as (session, actor, found):
         current = states(
             session,
             [found],
@@ -142,7 +169,7 @@ def _host_text(data: dict[str, Any]) -> str:
 @host.command("edit")
 @acting_options
 @click.argument("name")
-@click.option("--site", "site_name", default=None, help="The host's site (if names clash).")
+@_site_option
 @click.option("--name", "new_name", default=None, help="Rename the host.")
 @click.option("--active/--inactive", "user_active", default=None, help="The site admins' switch.")
 @host_options
@@ -151,8 +178,7 @@ def edit(
 ) -> None:
     """Change the given settings of the host NAME."""
     values = _values({"name": new_name, **options})
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, name, site_ref=site_name)
+    with _on_host(as_user, name, site_name) as (session, actor, found):
         changed = hosts.edit_host(session, actor, found, values)
         click.echo(f"host {found.name}: " + (", ".join(sorted(changed)) or "nothing changed"))
 
@@ -160,11 +186,10 @@ def edit(
 @host.command("enable")
 @acting_options
 @click.argument("name")
-@click.option("--site", "site_name", default=None, help="The host's site (if names clash).")
+@_site_option
 def enable(name: str, site_name: str | None, as_user: str | None) -> None:
     """Enable the host (admins); clears the crawler's failures."""
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, name, site_ref=site_name)
+    with _on_host(as_user, name, site_name) as (session, actor, found):
         hosts.set_host_enabled(session, actor, found, True)
     click.echo(f"host {name} enabled")
 
@@ -172,12 +197,11 @@ def enable(name: str, site_name: str | None, as_user: str | None) -> None:
 @host.command("disable")
 @acting_options
 @click.argument("name")
-@click.option("--site", "site_name", default=None, help="The host's site (if names clash).")
+@_site_option
 @click.option("--reason", required=True, help="Why (the host's admins see it).")
 def disable(name: str, site_name: str | None, reason: str, as_user: str | None) -> None:
     """Disable the host (admins)."""
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, name, site_ref=site_name)
+    with _on_host(as_user, name, site_name) as (session, actor, found):
         hosts.set_host_enabled(session, actor, found, False, reason)
     click.echo(f"host {name} disabled")
 
@@ -185,14 +209,13 @@ def disable(name: str, site_name: str | None, reason: str, as_user: str | None) 
 @host.command("delete")
 @acting_options
 @click.argument("name")
-@click.option("--site", "site_name", default=None, help="The host's site (if names clash).")
-@click.option("--dry-run", is_flag=True, help="Say what would be deleted; change nothing.")
+@_site_option
+@dry_run_option
 def delete(name: str, site_name: str | None, dry_run: bool, as_user: str | None) -> None:
     """Delete the host with its categories, URLs and netblocks."""
-    with acting(as_user, dry_run=dry_run) as (session, actor):
-        found = access.host(session, actor, name, site_ref=site_name)
+    with _on_host(as_user, name, site_name, dry_run=dry_run) as (session, actor, found):
         summary = hosts.delete_host(session, actor, found)
-    click.echo(f"{'would delete' if dry_run else 'deleted'} host {name} with its {summary.text()}")
+    say_deleted("host", name, summary, dry_run=dry_run)
 
 
 # --- categories carried -------------------------------------------------------------------
@@ -203,15 +226,14 @@ def category() -> None:
 
 @category.command("add")
 @acting_options
-@click.argument("host_name", metavar="HOST")
-@click.argument("category_name", metavar="CATEGORY")
+@_host_argument
+@_category_argument
 @click.option("--always-up2date", is_flag=True, help="Never crawl; always up to date (admins).")
 def category_add(
     host_name: str, category_name: str, always_up2date: bool, as_user: str | None
 ) -> None:
     """HOST carries CATEGORY from now on."""
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, host_name)
+    with _on_host(as_user, host_name) as (session, actor, found):
         cat = carried.category(session, actor, category_name)
         carried.add_category(session, actor, found, cat, always_up2date=always_up2date)
     click.echo(f"{host_name} carries {category_name}")
@@ -219,8 +241,8 @@ def category_add(
 
 @category.command("set")
 @acting_options
-@click.argument("host_name", metavar="HOST")
-@click.argument("category_name", metavar="CATEGORY")
+@_host_argument
+@_category_argument
 @click.option(
     "--always-up2date/--crawled", required=True, help="Never crawl it, or crawl it (admins)."
 )
@@ -228,8 +250,7 @@ def category_set(
     host_name: str, category_name: str, always_up2date: bool, as_user: str | None
 ) -> None:
     """Change how HOST's CATEGORY is checked."""
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, host_name)
+    with _on_host(as_user, host_name) as (session, actor, found):
         cat = carried.category(session, actor, category_name)
         hc = carried.carried_or_404(session, found, cat)
         carried.set_category(session, actor, hc, always_up2date=always_up2date)
@@ -238,12 +259,11 @@ def category_set(
 
 @category.command("remove")
 @acting_options
-@click.argument("host_name", metavar="HOST")
-@click.argument("category_name", metavar="CATEGORY")
+@_host_argument
+@_category_argument
 def category_remove(host_name: str, category_name: str, as_user: str | None) -> None:
     """HOST no longer carries CATEGORY (its URLs go too)."""
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, host_name)
+    with _on_host(as_user, host_name) as (session, actor, found):
         cat = carried.category(session, actor, category_name)
         carried.remove_category(session, actor, carried.carried_or_404(session, found, cat))
     click.echo(f"{host_name} no longer carries {category_name}")
@@ -256,11 +276,10 @@ def _item_group(name: str, key: str, metavar: str, value_type: Any, doc: str) ->
 
     @group.command("add")
     @acting_options
-    @click.argument("host_name", metavar="HOST")
+    @_host_argument
     @click.argument("value", metavar=metavar, type=value_type)
     def add_cmd(host_name: str, value: Any, as_user: str | None) -> None:
-        with acting(as_user) as (session, actor):
-            found = access.host(session, actor, host_name)
+        with _on_host(as_user, host_name) as (session, actor, found):
             if key == "locations":
                 value = items.location(session, value).id
             item = items.add_item(session, actor, found, key, {column: value})
@@ -268,11 +287,10 @@ def _item_group(name: str, key: str, metavar: str, value_type: Any, doc: str) ->
 
     @group.command("remove")
     @acting_options
-    @click.argument("host_name", metavar="HOST")
+    @_host_argument
     @click.argument("value", metavar=metavar, type=value_type)
     def remove_cmd(host_name: str, value: Any, as_user: str | None) -> None:
-        with acting(as_user) as (session, actor):
-            found = access.host(session, actor, host_name)
+        with _on_host(as_user, host_name) as (session, actor, found):
             item = items.find_item(session, actor, found, key, value)
             label = f"{items.kind(key).label} {items.kind(key).describe(item)}"
             items.remove_item(session, actor, found, key, item)
@@ -307,16 +325,15 @@ def url() -> None:
 
 @url.command("add")
 @acting_options
-@click.argument("host_name", metavar="HOST")
-@click.argument("category_name", metavar="CATEGORY")
+@_host_argument
+@_category_argument
 @click.argument("address", metavar="URL")
 @click.option("--private", is_flag=True, help="For other mirrors only, not for clients.")
 def url_add(
     host_name: str, category_name: str, address: str, private: bool, as_user: str | None
 ) -> None:
     """Serve CATEGORY at URL on HOST (HOST then carries CATEGORY)."""
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, host_name)
+    with _on_host(as_user, host_name) as (session, actor, found):
         cat = carried.category(session, actor, category_name)
         row = carried.add_url(session, actor, found, cat, address, private=private)
         click.echo(f"URL {row.url} added to {found.name} ({cat.name})")
@@ -324,11 +341,10 @@ def url_add(
 
 @url.command("remove")
 @acting_options
-@click.argument("host_name", metavar="HOST")
+@_host_argument
 @click.argument("address", metavar="URL")
 def url_remove(host_name: str, address: str, as_user: str | None) -> None:
     """Remove URL from HOST."""
-    with acting(as_user) as (session, actor):
-        found = access.host(session, actor, host_name)
+    with _on_host(as_user, host_name) as (session, actor, found):
         carried.remove_url(session, actor, carried.find_url(session, actor, found, address))
     click.echo(f"URL {address} removed from {host_name}")

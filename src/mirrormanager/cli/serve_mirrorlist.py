@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.cli.context import app_context, config_option, setting_file_option
 from mirrormanager.cli.listen import HOST_PORT, ensure_free
 from mirrormanager.core.hostport import HostPort
 
@@ -21,18 +21,9 @@ from mirrormanager.core.hostport import HostPort
     "--bind", type=HOST_PORT, default=None, help="Where to listen (default: mirrorlist_bind)."
 )
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Worker processes.")
-@click.option(
-    "--snapshot",
-    "snapshot",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Snapshot file (default: snapshot_file setting).",
-)
-@click.option(
-    "--geoip",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="MaxMind-format country database (default: geoip_database setting).",
+@setting_file_option("--snapshot", help="Snapshot file (default: snapshot_file setting).")
+@setting_file_option(
+    "--geoip", help="MaxMind-format country database (default: geoip_database setting)."
 )
 def serve_mirrorlist(
     bind: HostPort | None, workers: int | None, snapshot: Path | None, geoip: Path | None

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+from sqlalchemy.orm import Session
 
-from mirrormanager.cli.acting import acting, acting_options, emit, json_option
+from mirrormanager.cli.acting import (
+    acting,
+    acting_options,
+    dry_run_option,
+    emit,
+    json_option,
+    say_deleted,
+)
 from mirrormanager.db.models import Site
 from mirrormanager.manage import access, importer, present, sites
+from mirrormanager.manage.actor import Actor
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group("site")
@@ -27,6 +40,21 @@ def _password(option: str | None, from_stdin: bool) -> str | None:
 
 def _site_values(**options: Any) -> dict[str, Any]:
     return {name: value for name, value in options.items() if value is not None}
+
+
+@contextmanager
+def _on_site(
+    as_user: str | None, name: str, *, dry_run: bool = False
+) -> Iterator[tuple[Session, Actor, Site]]:
+    """`acting`, with the site NAME looked up as the actor may see it."""
+    with acting(as_user, dry_run=dry_run) as (session, actor):
+        yield session, actor, access.site(session, actor, name)
+
+
+def _admin_arguments(func: F) -> F:
+    """SITE USER, of `site admin add` and `site admin remove`."""
+    func = click.argument("username", metavar="USER")(func)
+    return click.argument("site_name", metavar="SITE")(func)
 
 
 @site.command("add")
@@ -90,8 +118,8 @@ def list_(as_json: bool, as_user: str | None) -> None:
 @click.argument("name")
 def show(name: str, as_json: bool, as_user: str | None) -> None:
     """One site: its settings, hosts and admins."""
-    with acting(as_user) as (session, actor):
-        data = present.site_dict(session, access.site(session, actor, name))
+    with _on_site(as_user, name) as (session, _actor, found):
+        data = present.site_dict(session, found)
     emit(data, as_json, lambda: _site_text(data))
 
 
@@ -139,8 +167,7 @@ def edit(
         admin_active=admin_active,
         downstream_comments=comments,
     )
-    with acting(as_user) as (session, actor):
-        found = access.site(session, actor, name)
+    with _on_site(as_user, name) as (session, actor, found):
         changed = sites.edit_site(session, actor, found, values, reason=reason)
         click.echo(f"site {found.name}: " + (", ".join(sorted(changed)) or "nothing changed"))
 
@@ -148,14 +175,12 @@ def edit(
 @site.command("delete")
 @acting_options
 @click.argument("name")
-@click.option("--dry-run", is_flag=True, help="Say what would be deleted; change nothing.")
+@dry_run_option
 def delete(name: str, dry_run: bool, as_user: str | None) -> None:
     """Delete the site NAME with its hosts, categories carried and URLs."""
-    with acting(as_user, dry_run=dry_run) as (session, actor):
-        found = access.site(session, actor, name)
+    with _on_site(as_user, name, dry_run=dry_run) as (session, actor, found):
         summary = sites.delete_site(session, actor, found)
-    verb = "would delete" if dry_run else "deleted"
-    click.echo(f"{verb} site {name} with its {summary.text()}")
+    say_deleted("site", name, summary, dry_run=dry_run)
 
 
 @site.group("admin")
@@ -165,23 +190,20 @@ def admin() -> None:
 
 @admin.command("add")
 @acting_options
-@click.argument("site_name", metavar="SITE")
-@click.argument("username", metavar="USER")
+@_admin_arguments
 def admin_add(site_name: str, username: str, as_user: str | None) -> None:
     """Make USER an administrator of SITE."""
-    with acting(as_user) as (session, actor):
-        sites.add_site_admin(session, actor, access.site(session, actor, site_name), username)
+    with _on_site(as_user, site_name) as (session, actor, found):
+        sites.add_site_admin(session, actor, found, username)
     click.echo(f"{username} is now an admin of {site_name}")
 
 
 @admin.command("remove")
 @acting_options
-@click.argument("site_name", metavar="SITE")
-@click.argument("username", metavar="USER")
+@_admin_arguments
 def admin_remove(site_name: str, username: str, as_user: str | None) -> None:
     """Remove USER from the administrators of SITE (a site keeps at least one)."""
-    with acting(as_user) as (session, actor):
-        found = access.site(session, actor, site_name)
+    with _on_site(as_user, site_name) as (session, actor, found):
         link = sites.site_admin_link(session, actor, found, username)
         sites.remove_site_admin(session, actor, found, link)
     click.echo(f"{username} is no longer an admin of {site_name}")

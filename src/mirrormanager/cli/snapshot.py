@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from mirrormanager.cli.context import app_context, config_option
+from mirrormanager.cli.context import app_context, config_option, setting_file_option
 from mirrormanager.formats import snapshot_codec
 from mirrormanager.formats.snapshot_file import detect_format
 from mirrormanager.snapshot.publish import (
@@ -26,12 +26,8 @@ from mirrormanager.snapshot.publish import (
 from mirrormanager.snapshot.service import FORMATS, SnapshotFormat, build_and_publish
 from mirrormanager.snapshot.store import load_snapshot
 
-_output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Snapshot file to publish (default: the snapshot_file setting).",
+_output_option = setting_file_option(
+    "-o", "--output", help="Snapshot file to publish (default: the snapshot_file setting)."
 )
 _format_option = click.option(
     "--format",
@@ -115,13 +111,7 @@ def show_command(file: Path) -> None:
 
 @snapshot.command("publish")
 @config_option
-@click.option(
-    "--file",
-    "file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Snapshot file to push (default: the snapshot_file setting).",
-)
+@setting_file_option("--file", help="Snapshot file to push (default: the snapshot_file setting).")
 @click.option(
     "-t",
     "--target",
@@ -168,11 +158,9 @@ def publish_command(
 @snapshot.command("fetch")
 @config_option
 @click.argument("url")
-@click.option(
+@setting_file_option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
     help="Where to write it (default: the snapshot_file setting); the ETag goes to FILE.etag.",
 )
 @click.option(

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mirrormanager.core.host_state import STATE_CODES, HostState
-from mirrormanager.db.models import (
-    Host,
-    HostCategory,
-    HostCategoryUrl,
-    HostNetblock,
-    Site,
-)
+from mirrormanager.db.models import Host, Site
 from mirrormanager.errors import Conflict, Invalid
-from mirrormanager.manage import access, audit
+from mirrormanager.manage import access, audit, deletion
 from mirrormanager.manage.actor import Actor, record
-from mirrormanager.manage.counting import count_rows
 from mirrormanager.manage.fields import HOST_DEFAULTS, HOST_FIELDS, clean
 from mirrormanager.manage.host_states import states
 
@@ -107,32 +99,9 @@ def set_host_enabled(
     return changed
 
 
-@dataclass(frozen=True)
-class HostDeleteSummary:
-    categories: int = 0
-    urls: int = 0
-    netblocks: int = 0
-
-    def text(self) -> str:
-        return f"{self.categories} categories carried, {self.urls} URLs, {self.netblocks} netblocks"
-
-
-def host_delete_summary(session: Session, host: Host) -> HostDeleteSummary:
-    hc_ids = select(HostCategory.id).where(HostCategory.host_id == host.id)
-    return HostDeleteSummary(
-        categories=count_rows(session, HostCategory, HostCategory.host_id == host.id),
-        urls=count_rows(session, HostCategoryUrl, HostCategoryUrl.host_category_id.in_(hc_ids)),
-        netblocks=count_rows(session, HostNetblock, HostNetblock.host_id == host.id),
-    )
-
-
-def delete_host(session: Session, actor: Actor, host: Host) -> HostDeleteSummary:
+def delete_host(session: Session, actor: Actor, host: Host) -> deletion.DeleteSummary:
     access.host(session, actor, host.id)
-    summary = host_delete_summary(session, host)
-    record(session, actor, "delete", host, f"host {host.name} deleted ({summary.text()})")
-    session.delete(host)
-    session.flush()
-    return summary
+    return deletion.delete(session, actor, host)
 
 
 def list_hosts(

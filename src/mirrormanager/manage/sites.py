@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mirrormanager.checkin.passwords import hash_site_password
-from mirrormanager.db.models import Host, HostCategory, HostCategoryUrl, Site, SiteAdmin, User
+from mirrormanager.db.models import Site, SiteAdmin, User
 from mirrormanager.errors import Conflict, Invalid, NotFound
-from mirrormanager.manage import access, audit
+from mirrormanager.manage import access, audit, deletion
 from mirrormanager.manage.actor import Actor, record
-from mirrormanager.manage.counting import count_rows
 from mirrormanager.manage.fields import SITE_DEFAULTS, SITE_FIELDS, clean, lookup_text
 from mirrormanager.manage.users import find_user
 
@@ -103,35 +101,9 @@ def edit_site(
     return changed
 
 
-@dataclass(frozen=True)
-class DeleteSummary:
-    """What a delete takes with it: shown before asking, and by `--dry-run`."""
-
-    hosts: int = 0
-    categories: int = 0
-    urls: int = 0
-
-    def text(self) -> str:
-        return f"{self.hosts} hosts, {self.categories} categories carried, {self.urls} URLs"
-
-
-def site_delete_summary(session: Session, site: Site) -> DeleteSummary:
-    host_ids = select(Host.id).where(Host.site_id == site.id)
-    hc_ids = select(HostCategory.id).where(HostCategory.host_id.in_(host_ids))
-    return DeleteSummary(
-        hosts=count_rows(session, Host, Host.site_id == site.id),
-        categories=count_rows(session, HostCategory, HostCategory.host_id.in_(host_ids)),
-        urls=count_rows(session, HostCategoryUrl, HostCategoryUrl.host_category_id.in_(hc_ids)),
-    )
-
-
-def delete_site(session: Session, actor: Actor, site: Site) -> DeleteSummary:
+def delete_site(session: Session, actor: Actor, site: Site) -> deletion.DeleteSummary:
     access.site(session, actor, site.id)
-    summary = site_delete_summary(session, site)
-    record(session, actor, "delete", site, f"site {site.name} deleted ({summary.text()})")
-    session.delete(site)
-    session.flush()
-    return summary
+    return deletion.delete(session, actor, site)
 
 
 def _user(session: Session, username: str) -> User:
