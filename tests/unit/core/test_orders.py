@@ -17,7 +17,7 @@ from mirrormanager.core.pool import AnswerPools
 from mirrormanager.core.selection import Options
 from mirrormanager.core.selection_index import METALINK_PROTOCOLS, Client, SelectionIndex
 from tests.compiled_modules import require
-from tests.unit.core.test_pool import COUNTRIES, PLACES, network
+from tests.unit.core.test_pool import COUNTRIES, HOST_ROWS, PLACES, network
 
 native = require("mirrormanager.core._orders")
 
@@ -49,18 +49,6 @@ def test_wrong_types_are_refused() -> None:
 
 # --- compose: the pooled answer's composition (`pool.compose_py` in C) ---------------
 
-ROWS = st.lists(
-    st.tuples(
-        st.integers(0, 3000),
-        st.sampled_from(COUNTRIES[:-1]),
-        st.booleans(),
-        st.sampled_from([(), ("DE",), ("US", "CA")]),
-        st.sampled_from(["10.0.0.0/8", "10.1.2.0/24", "10.1.0.0/16", "2001:db8::/32", ""]),
-        st.sampled_from([None, None, True, False]),
-    ),
-    min_size=1,
-    max_size=25,
-)
 REQUESTS = st.lists(
     st.tuples(
         st.sampled_from(COUNTRIES),
@@ -106,7 +94,7 @@ def both(pools: AnswerPools, class_pool, drawn, address, country, seed):
 
 
 @settings(max_examples=150, deadline=None)
-@given(ROWS, REQUESTS, st.integers(0, 8), st.integers(0, 2**32))
+@given(HOST_ROWS, REQUESTS, st.integers(0, 8), st.integers(0, 2**32))
 def test_compose_is_the_python_composition(rows, requests, minimum, seed) -> None:
     pools = filled_pools(rows, requests, minimum, seed)
     for class_pool in pools._pools.values():

@@ -57,6 +57,21 @@ def network(rows: list[tuple[int, str, bool, tuple[str, ...], str, bool | None]]
     )
 
 
+# rows for `network()`: bandwidth, country, private, countries allowed, netblock, IPv6
+HOST_ROWS = st.lists(
+    st.tuples(
+        st.integers(0, 3000),
+        st.sampled_from(COUNTRIES[:-1]),
+        st.booleans(),
+        st.sampled_from([(), ("DE",), ("US", "CA")]),
+        st.sampled_from(["10.0.0.0/8", "10.1.2.0/24", "10.1.0.0/16", "2001:db8::/32", ""]),
+        st.sampled_from([None, None, True, False]),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
 def shape(answer: Picked) -> tuple[object, ...]:
     """What must not change: per step its name and its set of hosts; notes; flags."""
     runs = []

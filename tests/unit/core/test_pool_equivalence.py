@@ -23,7 +23,7 @@ from mirrormanager.core.selection_index import (
     HostView,
     SelectionIndex,
 )
-from tests.unit.core.test_pool import COUNTRIES, PLACES, network
+from tests.unit.core.test_pool import COUNTRIES, HOST_ROWS, PLACES, network
 
 
 def _allows(record: HostRecord, country: str) -> bool:
@@ -152,18 +152,7 @@ ADDRESSES = ["10.1.2.3", "10.9.9.9", "8.8.8.8", "2001:db8::1", "192.0.2.1", None
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 3000),
-            st.sampled_from(COUNTRIES[:-1]),
-            st.booleans(),
-            st.sampled_from([(), ("DE",), ("US", "CA")]),
-            st.sampled_from(["10.0.0.0/8", "10.1.2.0/24", "10.1.0.0/16", "2001:db8::/32", ""]),
-            st.sampled_from([None, None, True, False]),
-        ),
-        min_size=1,
-        max_size=25,
-    ),
+    HOST_ROWS,
     st.lists(
         st.tuples(
             st.sampled_from(COUNTRIES),
