@@ -15,6 +15,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 
+from mirrormanager.core.bounded import keep
 from mirrormanager.core.geo import EARTH_RADIUS_KM, Position, country_centroid
 from mirrormanager.core.snapshot_model import HostInfo
 
@@ -55,11 +56,9 @@ class BandTable:
         """Indexed by `dense[host id]`."""
         found = self._cells.get(cell)
         if found is None:
-            if len(self._cells) >= _MAX_CELLS:
-                self._cells.clear()
             cx, cy, cz = _unit(cell)
             limits = _LIMITS
-            found = self._cells[cell] = array.array(
+            bands = array.array(
                 "d",
                 (
                     UNPLACED
@@ -68,6 +67,7 @@ class BandTable:
                     for v in self._vectors
                 ),
             )
+            found = keep(self._cells, cell, bands, _MAX_CELLS)
         return found
 
     def for_hosts(self, cell: Position, host_ids: Iterable[int]) -> tuple[float, ...]:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from mirrormanager.core.bounded import keep
 from mirrormanager.core.snapshot_model import FileDetailInfo
 from mirrormanager.formats import bodies
 from mirrormanager.formats.mirrorlist_text import clean
@@ -110,9 +111,7 @@ def _cached_head(file_name: str, details: Sequence[FileDetailInfo]) -> bytes:
     if found is not None and found[0] is details:
         return found[1]
     head = _file_head(file_name, details)
-    if len(_heads) >= _MAX_HEADS:
-        _heads.clear()  # a new snapshot's tuples replace the old ones
-    _heads[key] = (details, head)
+    keep(_heads, key, (details, head), _MAX_HEADS)  # a new snapshot's tuples replace the old
     return head
 
 
@@ -165,9 +164,7 @@ def _suffix_end(suffix: str) -> bytes:
     if found is None:
         found = escape(suffix).encode("utf-8") + _URL_END
         if len(suffix) <= 256:
-            if len(_ends) >= _MAX_ENDS:
-                _ends.clear()
-            _ends[suffix] = found
+            keep(_ends, suffix, found, _MAX_ENDS)
     return found
 
 

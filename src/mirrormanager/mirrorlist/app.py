@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from mirrormanager.core import compiled
+from mirrormanager.core.bounded import keep
 from mirrormanager.core.netblocks import PrefixTable, parse_address
 from mirrormanager.logging import get_logger
 from mirrormanager.mirrorlist.accesslog import AccessLog
@@ -302,9 +303,7 @@ class MirrorlistApp:
                 trusted = self.trusted.longest(parse_address(peer)) is not None
             except ValueError:
                 trusted = False
-            if len(self._trusted_peers) >= _MAX_PEERS:
-                self._trusted_peers.clear()  # direct clients are many: stay bounded
-            self._trusted_peers[peer] = trusted
+            keep(self._trusted_peers, peer, trusted, _MAX_PEERS)  # direct clients are many
         if not trusted:
             return peer, False
         forwarded = [v for k, v in scope.get("headers", ()) if k.lower() == b"x-forwarded-for"]

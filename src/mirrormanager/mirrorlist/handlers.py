@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from mirrormanager.core.bounded import keep
 from mirrormanager.core.netblocks import Address, parse_address
 from mirrormanager.core.selection import Options, pick
 from mirrormanager.core.selection_index import (
@@ -100,9 +101,7 @@ class Handler:
                 use_netblocks=params.get("netblock", "1") != "0",
                 protocols=parse_protocols(params["protocol"]) if "protocol" in params else default,
             )
-            if len(self._parsed) >= _MAX_PARSED:
-                self._parsed.clear()
-            self._parsed[key] = found
+            keep(self._parsed, key, found, _MAX_PARSED)
         return found
 
     def _error(
