@@ -16,7 +16,9 @@ the full mix on a snapshot with 5,000 host netblocks instead of 50,000.
     python benchmarks/mirrorlist_server.py [--workers 2] [--duration 10] [--threads 2]
                                            [--repeat 3]
 
-Prints the in-process CPU per answer (no HTTP: the stable figure on a shared machine),
+Prints the GeoIP look-up cost with GeoLite2-Country-shaped records (decoded, and for an
+address whose /24 was met before), the in-process CPU per answer (no HTTP: the stable
+figure on a shared machine),
 requests/s, p50/p99, the ratio to the same-size ceiling and to the 1 KB baseline, the CPU
 per request of the server's workers (user, system) and of wrk, the snapshot load time and
 RSS per worker. Needs `wrk` on PATH (Debian: apt-get install wrk).
