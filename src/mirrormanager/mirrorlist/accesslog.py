@@ -43,6 +43,9 @@ def _stamp(when: float) -> str:
 def format_line(
     address: str, when: float, country: str, repo: str, arch: str, endpoint: str
 ) -> str:
+    shown = address + country + repo + arch + endpoint
+    if len(shown) <= 200 and shown.isprintable():  # nearly always (a tab is not printable)
+        return f"{address}\t{_stamp(when)}\t{country}\t{repo}\t{arch}\t{endpoint}\n"
     fields = (address, _stamp(when), country, repo, arch, endpoint)
     return "\t".join([_field(f) for f in fields]) + "\n"
 

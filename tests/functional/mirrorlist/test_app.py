@@ -258,6 +258,20 @@ def test_access_log_lines(app: MirrorlistApp, tmp_path: Path) -> None:
     ]
 
 
+def test_access_log_writes_addresses_in_their_canonical_form(tmp_path: Path, geoip: Path) -> None:
+    """The logged address is the one the answer used, written as `ipaddress` writes it
+    (the statistics group by it): IPv4 as given, IPv4-mapped IPv6 as IPv4, IPv6 shortened."""
+    app = make_app(tmp_path, geoip)
+
+    async def body(client: httpx.AsyncClient) -> None:
+        for ip in ("8.8.4.4", "%208.8.4.5%20", "::ffff:8.8.4.6", "2001:DB8:0:0::1"):
+            await client.get(f"/metalink?repo=fedora-41&arch=x86_64&ip={ip}")
+
+    run(session(app, body, peer=PROXY))
+    logged = [line.split("\t")[0] for line in (tmp_path / "access.log").read_text().splitlines()]
+    assert logged == ["8.8.4.4", "8.8.4.5", "8.8.4.6", "2001:db8::1"]
+
+
 def test_reload_swaps_without_failures_and_refuses_corrupt(tmp_path: Path, geoip: Path) -> None:
     app = make_app(tmp_path, geoip)
     snapshot = tmp_path / "mirrorlist.snapshot"

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mirrormanager.mirrorlist.accesslog import AccessLog, format_line
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mirrormanager.mirrorlist.accesslog import AccessLog, _field, _stamp, format_line
 
 
 def test_line_format_is_tab_separated_and_safe() -> None:
@@ -32,3 +35,17 @@ def test_disabled_log_writes_nothing(tmp_path: Path) -> None:
     log.add("1.2.3.4", "DE", "r", "a", "mirrorlist", 0)
     log.close()
     assert list(tmp_path.iterdir()) == []
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=120) | st.sampled_from(["", "DE", "x86_64"])
+
+
+@given(_TEXT, _TEXT, _TEXT, _TEXT, _TEXT)
+def test_every_line_is_six_clean_fields(
+    address: str, country: str, repo: str, arch: str, endpoint: str
+) -> None:
+    """The common case's single check gives the lines the per-field cleaning gives."""
+    line = format_line(address, 1_730_001_000, country, repo, arch, endpoint)
+    fields = (address, _stamp(1_730_001_000), country, repo, arch, endpoint)
+    assert line == "\t".join(_field(f) for f in fields) + "\n"
+    assert line.count("\t") == 5 and line.endswith("\n") and line.count("\n") == 1

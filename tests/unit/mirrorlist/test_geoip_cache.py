@@ -1,4 +1,4 @@
-"""The GeoIP answers kept per /24 (/48) block are the database's own answers."""
+"""The GeoIP answers kept per /24 (/48) and /16 (/32) block are the database's own answers."""
 
 from __future__ import annotations
 
@@ -82,7 +82,35 @@ def test_families_do_not_share_keys(database: Path) -> None:
 
 def test_the_cache_stays_bounded(database: Path) -> None:
     geoip = MaxMindCountry(database, cache_entries=4)
-    for n in range(100):
-        assert geoip.country(parse_address(f"10.2.{n}.1")) == "DE"
+    for n in range(100):  # a /16 each, inside 10.0.0.0/8
+        assert geoip.country(parse_address(f"10.{n + 2}.1.1")) == "DE"
     assert len(geoip._cache) <= 4
     assert geoip.lookups >= 96  # the cleared blocks are read again, correctly
+
+
+def test_a_wide_network_is_read_once_per_16(database: Path) -> None:
+    geoip = MaxMindCountry(database)
+    # 10.2.0.0/16 holds no more specific network: one answer for all its /24 blocks
+    for third in (0, 7, 255, 7):
+        assert geoip.country(parse_address(f"10.2.{third}.9")) == "DE"
+    assert geoip.lookups == 1
+    # 10.1.0.0/16 holds longer networks: its blocks are kept one by one
+    assert geoip.country(parse_address("10.1.9.1")) == "FR"
+    assert geoip.country(parse_address("10.1.2.1")) == "JP"
+    assert geoip.country(parse_address("10.1.10.1")) == "FR"
+    assert geoip.lookups == 4
+    # IPv6 alike per /32: 2001:db8::/32 holds longer networks, 2001:db9::/32 is unknown
+    assert geoip.country(parse_address("2001:db8:7::1")) == "NL"
+    assert geoip.country(parse_address("2001:db8:1::5")) == "SE"
+    assert geoip.lookups == 6
+
+
+def test_wide_and_block_keys_never_meet(database: Path) -> None:
+    geoip = MaxMindCountry(database)
+    # 10.2.0.0/16 is kept as a wide key; the /24 numbered 10.2 (0.10.2.0/24) is not in
+    # the database, nor is the /48 or /32 with those numbers
+    assert geoip.country(parse_address("10.2.3.4")) == "DE"
+    assert geoip.country(parse_address("0.10.2.1")) == ""
+    assert geoip.country(parse_address("0:a02::1")) == ""
+    assert geoip.country(parse_address("0:a:200::1")) == ""
+    assert geoip.country(parse_address("10.2.3.5")) == "DE"
