@@ -142,7 +142,7 @@ class AnswerPools:
             entries.append(drawn)
             self._grow(drawn.cost)
         else:
-            drawn = entries[rng.randrange(len(entries))]
+            drawn = entries[int(rng.random() * len(entries))]  # randrange: 1 µs more
             self.hits += 1
         pool.served += 1
         answer = self._compose(pool, drawn, hosts, client, options, rng)

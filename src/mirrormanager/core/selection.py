@@ -33,6 +33,16 @@ class Options:
     countries: tuple[str, ...] = ()  # requested country= codes, upper-case; may hold GLOBAL
     use_netblocks: bool = True
     protocols: tuple[str, ...] = MIRRORLIST_PROTOCOLS
+    # the hash, computed once: the answer pools hash their class keys (which hold the
+    # options) twice a request, and the generated `__hash__` built a tuple each time
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        value = hash((self.countries, self.use_netblocks, self.protocols))
+        object.__setattr__(self, "_hash", value)
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
