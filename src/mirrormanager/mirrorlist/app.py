@@ -306,7 +306,8 @@ class MirrorlistApp:
             keep(self._trusted_peers, peer, trusted, _MAX_PEERS)  # direct clients are many
         if not trusted:
             return peer, False
-        forwarded = [v for k, v in scope.get("headers", ()) if k.lower() == b"x-forwarded-for"]
+        # ASGI servers give header names in lower case (the specification requires it)
+        forwarded = [v for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"]
         if not forwarded:
             return peer, True
         last = forwarded[-1].decode("latin-1").split(",")[-1].strip()
