@@ -29,7 +29,9 @@ def load(name: str) -> ModuleType | None:
         module = importlib.import_module(name)
     except ImportError:
         return None
-    _active.append(name.rpartition(".")[2])
+    short = name.rpartition(".")[2]
+    if short not in _active:  # a module may serve several Python modules
+        _active.append(short)
     return module
 
 

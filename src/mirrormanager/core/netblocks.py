@@ -7,7 +7,9 @@ the first look-up after a change): the netblocks flattened into non-overlapping 
 intervals, sorted, each with the value of its most specific netblock and, when asked for,
 the (length, value) pairs of all its netblocks. A look-up is then one `bisect_right` (C)
 over the interval starts of the address's bucket (its top bits) plus an index, whatever the
-number of netblocks or prefix lengths.
+number of netblocks or prefix lengths. The compiled `_orders.longest`/`matches` do the same
+look-up in C (~4 times faster); `longest` and `matches` here are those when built, else
+the methods.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import socket
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, MutableSequence, Sequence
-from typing import Generic, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast
+
+from mirrormanager.core import compiled
 
 V = TypeVar("V")
 T = TypeVar("T")
@@ -298,3 +302,19 @@ def _intervals(
         own: Chain[V] = (((key >> index_bits) & length_mask, values[j]),)
         chains[j] = own + chains[parents[j]]
     return (starts, buckets, shift, owners, answers), (starts, buckets, shift, owners, chains)
+
+
+class _Longest(Protocol):
+    def __call__(self, table: PrefixTable[V], address: Address, /) -> V | None: ...
+
+
+class _Matches(Protocol):
+    def __call__(self, table: PrefixTable[V], address: Address, /) -> list[tuple[int, V]]: ...
+
+
+# The look-ups as functions of (table, address), for hot callers: the compiled ones read the
+# frozen form in C (a method's bisect, indexing and int() were ~0.5 µs, ~11 % of a request).
+# The methods stay the reference (MIRRORMANAGER_PURE_PYTHON=1 uses them).
+_compiled = compiled.load("mirrormanager.core._orders")
+longest: _Longest = _compiled.longest if _compiled is not None else PrefixTable.longest
+matches: _Matches = _compiled.matches if _compiled is not None else PrefixTable.matches

@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 
 from mirrormanager.core.distance import BandTable, cell_of
 from mirrormanager.core.geo import Position, continent_of, country_centroid
-from mirrormanager.core.netblocks import Address, PrefixTable
+from mirrormanager.core.netblocks import Address, PrefixTable, longest
 from mirrormanager.core.snapshot_model import HostInfo, Snapshot
 from mirrormanager.core.targets import RepoTargets
 from mirrormanager.core.weighted import exponential_order, segmented_order
@@ -361,7 +361,7 @@ class SelectionIndex:
     def client_country(self, address: Address | None, geoip_country: str) -> str:
         """NetblockCountry overrides GeoIP."""
         if address is not None:
-            override = self.country_overrides.longest(address)
+            override = longest(self.country_overrides, address)  # compiled when built
             if override:
                 return override
         return geoip_country.upper()
