@@ -1,9 +1,10 @@
 """The compiled parts of the mirrorlist server's answer path (docs/mirrorlist-server.md):
-the answer bodies' byte assembly (formats/_bodies.c) and the answer pools' gather
-(core/_orders.c).
+the answer bodies' byte assembly (formats/_bodies.c), the answer pools' gather
+(core/_orders.c) and the common query string's parsing (mirrorlist/_query.c).
 
-Optional: without a C compiler the build goes on and `formats/bodies.py` and
-`core/pool.py` use their Python versions of the same functions (same answers, slower).
+Optional: without a C compiler the build goes on and `formats/bodies.py`,
+`core/pool.py` and `mirrorlist/app.py` use their Python versions of the same functions
+(same answers, slower).
 """
 
 from setuptools import Extension, setup
@@ -16,6 +17,7 @@ setup(
         for name, source in (
             ("mirrormanager.formats._bodies", "src/mirrormanager/formats/_bodies.c"),
             ("mirrormanager.core._orders", "src/mirrormanager/core/_orders.c"),
+            ("mirrormanager.mirrorlist._query", "src/mirrormanager/mirrorlist/_query.c"),
         )
     ]
 )

@@ -25,7 +25,7 @@ from mirrormanager.core.netblocks import PrefixTable, parse_address
 from mirrormanager.logging import get_logger
 from mirrormanager.mirrorlist.accesslog import AccessLog
 from mirrormanager.mirrorlist.geoip import CountryLookup, open_geoip
-from mirrormanager.mirrorlist.handlers import TEXT, Handler, Response
+from mirrormanager.mirrorlist.handlers import TEXT, Handler, Response, control_character
 from mirrormanager.mirrorlist.metrics import Metrics
 from mirrormanager.mirrorlist.state import Decoder, SnapshotHolder
 
@@ -68,21 +68,25 @@ def _unquote(text: str) -> str:
     return unquote(text) if "%" in text else text
 
 
-def parse_query(raw: bytes) -> dict[str, str]:
-    """The first value of each parameter, as `parse_qsl(raw.decode("latin-1"),
-    keep_blank_values=True)` decodes them, without its per-field function calls."""
+def _plain_fields(text: str) -> dict[str, str]:
+    """The first value of each name of a query with nothing to decode."""
     params: dict[str, str] = {}
-    if not raw:
-        return params
-    fields = raw.decode("latin-1").split("&")
-    if b"%" not in raw and b"+" not in raw:  # the common case: nothing to decode
-        for field in fields:
+    if text:
+        for field in text.split("&"):
             if field:
                 name, _sep, value = field.partition("=")
                 if name not in params:
                     params[name] = value
-        return params
-    for field in fields:
+    return params
+
+
+def parse_query(raw: bytes) -> dict[str, str]:
+    """The first value of each parameter, as `parse_qsl(raw.decode("latin-1"),
+    keep_blank_values=True)` decodes them, without its per-field function calls."""
+    if b"%" not in raw and b"+" not in raw:  # the common case: nothing to decode
+        return _plain_fields(raw.decode("latin-1"))
+    params: dict[str, str] = {}
+    for field in raw.decode("latin-1").split("&"):
         if not field:
             continue
         name, _sep, value = field.partition("=")
@@ -90,6 +94,25 @@ def parse_query(raw: bytes) -> dict[str, str]:
         if name not in params:
             params[name] = _unquote(value)
     return params
+
+
+def parse_plain_py(raw: bytes) -> tuple[dict[str, str], bool] | None:
+    """`parse_query(raw)` and whether `control_character` would find nothing in it, for
+    a query with nothing to decode (no `%`, no `+`); None for any other. The compiled
+    `_query.parse`'s twin: the flag lets the handler skip its own check."""
+    if b"%" in raw or b"+" in raw:
+        return None
+    text = raw.decode("latin-1")
+    params = _plain_fields(text)
+    # one C-level scan of the text decides dnf's queries (printable ASCII); the names
+    # and values are the text's pieces, so a printable text holds no control character
+    return params, text.isprintable() or control_character(params) is None
+
+
+_compiled = compiled.load("mirrormanager.mirrorlist._query")
+parse_plain: Callable[[bytes], tuple[dict[str, str], bool] | None] = (
+    _compiled.parse if _compiled is not None else parse_plain_py
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,10 +357,14 @@ class MirrorlistApp:
         if len(raw) > MAX_QUERY:
             body = b"# error: query string too long\n"
             return self.handler._error(endpoint == "metalink", 400, body, "too_long", now)
-        params = parse_query(raw)
+        parsed = parse_plain(raw)
+        if parsed is None:  # %xx or '+' to decode: the handler checks the decoded text
+            params, checked = parse_query(raw), False
+        else:
+            params, checked = parsed
         address, trusted = self.client_address(scope)
         response, entry = self.handler.answer(
-            self.holder.current, endpoint, params, address, now, trusted=trusted
+            self.holder.current, endpoint, params, address, now, trusted=trusted, checked=checked
         )
         if entry is not None:
             self.access_log.add(entry.address, entry.country, entry.repo, entry.arch, endpoint, now)

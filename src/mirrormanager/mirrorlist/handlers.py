@@ -123,15 +123,19 @@ class Handler:
         now: float,
         *,
         trusted: bool = False,
+        checked: bool = False,
     ) -> tuple[Response, AccessEntry | None]:
         """`peer_address`: the client as the app determined it; `trusted`: the peer is a
         trusted proxy, so `ip=` names the client (from anyone else it is ignored: it
-        would let a caller pose inside a private mirror's netblock or another country)."""
+        would let a caller pose inside a private mirror's netblock or another country);
+        `checked`: the caller found no control character in `params` (the app's query
+        parser does while it cuts the query), so it is not looked for again."""
         is_metalink = endpoint == "metalink"
-        bad = control_character(params)
-        if bad is not None:
-            body = mirrorlist_text.message(bad)
-            return self._error(is_metalink, 400, body, "control_character", now), None
+        if not checked:
+            bad = control_character(params)
+            if bad is not None:
+                body = mirrorlist_text.message(bad)
+                return self._error(is_metalink, 400, body, "control_character", now), None
         if loaded is None:
             body = mirrorlist_text.message("no mirror data loaded yet, try again shortly")
             return self._error(is_metalink, 503, body, "no_snapshot", now), None

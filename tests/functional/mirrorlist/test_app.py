@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from mirrormanager.core.snapshot_model import Snapshot
 from mirrormanager.demo.geoip import write_country_mmdb
 from mirrormanager.mirrorlist.app import MirrorlistApp, ServerConfig
+from tests.compiled_modules import require
 from tests.data import snapshots as data
 
 T = TypeVar("T")
@@ -464,6 +465,59 @@ def test_control_characters_are_refused(app: MirrorlistApp, endpoint: str, query
         assert ET.fromstring(r.content).tag == NS + "metalink"
     else:
         assert r.text.count("\n") == 1
+
+
+def raw_request(app: MirrorlistApp, path: str, query: bytes) -> tuple[int, bytes]:
+    """One GET with the query string exactly as given (httpx would %-encode it)."""
+    sent: list[dict[str, Any]] = []
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": query,
+             "headers": [], "client": (PROXY, 4242)}  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run(app(scope, receive, send))
+    return sent[0]["status"], sent[1]["body"]
+
+
+@pytest.mark.parametrize("parser", ["compiled", "python"])
+@pytest.mark.parametrize("endpoint", ["mirrorlist", "metalink"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"path=pub/x\nhttp://evil/",
+        b"repo=fedora-41\x00&arch=x86_64",
+        b"repo=fedora-41&arch=x86_64&country=DE\t",
+        b"repo=fedora-41&arch=x86_64&ip=8.8.8.8\x7f&ip=8.8.8.8",
+        b"repo=fedora-41&arch=x86_64&x\x1f",
+    ],
+)
+def test_raw_control_characters_are_refused(
+    app: MirrorlistApp, monkeypatch: pytest.MonkeyPatch, parser: str, endpoint: str, query: bytes
+) -> None:
+    """Sent raw (not %-encoded), so the plain-query parser finds them, compiled or not."""
+    from mirrormanager.mirrorlist import app as app_module
+
+    if parser == "python":
+        monkeypatch.setattr(app_module, "parse_plain", app_module.parse_plain_py)
+    else:
+        native = require("mirrormanager.mirrorlist._query")
+        monkeypatch.setattr(app_module, "parse_plain", native.parse)
+    app.holder.load_now()
+    status, body = raw_request(app, f"/{endpoint}", query)
+    assert status == 400
+    assert b"contains the control character U+00" in body and b"remove it" in body
+    assert b"evil" not in body
+    if endpoint == "metalink":
+        assert ET.fromstring(body).tag == NS + "metalink"
+    else:
+        assert body.count(b"\n") == 1
+    # the same query without its control character is answered
+    clean = CONTROL.sub("", query.decode("latin-1")).encode("latin-1")
+    assert raw_request(app, f"/{endpoint}", clean)[0] in (200, 404)  # 404: path=pub/x…
 
 
 def test_answers_come_from_the_pools_and_the_background_refreshes_them(
