@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from mirrormanager.core.family import reachable_first
 from mirrormanager.core.geo import Position
+from mirrormanager.core.netblocks import longest, matches
 from mirrormanager.core.selection_index import (
     MIRRORLIST_PROTOCOLS,
     Client,
@@ -190,7 +191,7 @@ def preferred(
     picked = result.records
     records = view.records
     added = 0
-    for _length, ids in index.host_netblocks.matches(client.address):
+    for _length, ids in matches(index.host_netblocks, client.address):
         group = _group(ids, records, chosen, country)
         if group:
             if len(group) > 1:
@@ -200,7 +201,7 @@ def preferred(
     if added:
         result.steps.append(("netblock", added))
         result.notes.append("Using preferred netblock")
-    asn = index.asn_table.longest(client.address)
+    asn = longest(index.asn_table, client.address)
     if asn is not None:
         group = _group(index.asn_hosts.get(asn, ()), records, chosen, country)
         if group:

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from mirrormanager.core import compiled
 from mirrormanager.core.bounded import keep
-from mirrormanager.core.netblocks import PrefixTable, parse_address
+from mirrormanager.core.netblocks import PrefixTable, longest, parse_address
 from mirrormanager.logging import get_logger
 from mirrormanager.mirrorlist.accesslog import AccessLog
 from mirrormanager.mirrorlist.geoip import CountryLookup, open_geoip
@@ -323,7 +323,7 @@ class MirrorlistApp:
         trusted = self._trusted_peers.get(peer)
         if trusted is None:
             try:
-                trusted = self.trusted.longest(parse_address(peer)) is not None
+                trusted = longest(self.trusted, parse_address(peer)) is not None
             except ValueError:
                 trusted = False
             keep(self._trusted_peers, peer, trusted, _MAX_PEERS)  # direct clients are many
