@@ -41,6 +41,7 @@ import typing
 import urllib.request
 from pathlib import Path
 
+from mirrormanager.core import compiled
 from mirrormanager.core.snapshot_model import (
     DirectoryEntry,
     FileDetailInfo,
@@ -48,7 +49,6 @@ from mirrormanager.core.snapshot_model import (
     HostUrl,
     Snapshot,
 )
-from mirrormanager.formats import bodies
 from mirrormanager.formats.snapshot_codec import encode
 from mirrormanager.mirrorlist.geoip import open_geoip
 from mirrormanager.mirrorlist.handlers import Handler
@@ -573,7 +573,7 @@ def main() -> None:
     print(
         f"\nworkers={args.workers} connections=64 duration={args.duration}s "
         f"cpus={os.cpu_count()} pool_size={args.pool_size} repeat={args.repeat} "
-        f"compiled answer path={'yes' if bodies.NATIVE else 'no'}"
+        f"compiled modules={','.join(sorted(set(compiled.active()))) or 'none'}"
     )
     print(
         f"fixed 1 KB body:         {base_rps:>9.0f} req/s  "
