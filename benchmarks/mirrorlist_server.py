@@ -27,6 +27,7 @@ RSS per worker. Needs `wrk` on PATH (Debian: apt-get install wrk).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
@@ -570,6 +571,7 @@ def main() -> None:
     }
     base_rps = num(baseline["rps"])
 
+    importlib.import_module("mirrormanager.mirrorlist.app")  # what the workers load
     print(
         f"\nworkers={args.workers} connections=64 duration={args.duration}s "
         f"cpus={os.cpu_count()} pool_size={args.pool_size} repeat={args.repeat} "
