@@ -9,9 +9,11 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+from mirrormanager.core.bounded import keep
 from mirrormanager.core.snapshot_model import DirectoryEntry, FileDetailInfo, Snapshot
 
 REPOMD = "repomd.xml"
+_MAX_PLAIN = 1 << 16  # request spellings kept per snapshot (`RepoTargets.plain`)
 
 
 class LookupFailure(Exception):
@@ -147,23 +149,29 @@ class RepoTargets:
     kept target stays right for the life of this object (one per loaded snapshot).
     """
 
-    __slots__ = ("_kept", "snapshot")
+    __slots__ = ("_kept", "plain", "snapshot")
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self._kept: dict[tuple[str, str, bool], Target] = {}
+        # the request's own (repo, arch, metalink) -> its target, before the redirects:
+        # the express lane's one look-up. Bounded: clients may spell a name many ways.
+        self.plain: dict[tuple[str, str, bool], Target] = {}
 
     def __len__(self) -> int:
         return len(self._kept)
 
     def resolve(self, repo: str, arch: str, *, metalink: bool) -> Target:
         """`resolve_repo(snapshot, repo, arch, metalink=metalink)`; LookupFailure alike."""
+        asked = (repo, arch, metalink)
         repo, arch = _repo_key(self.snapshot, repo, arch)
         key = (repo, arch, metalink)
         found = self._kept.get(key)
         if found is None:
             found = _resolve_key(self.snapshot, repo, arch, metalink=metalink)  # or raises
             self._kept[key] = found
+        if asked not in self.plain:
+            keep(self.plain, asked, found, _MAX_PLAIN)
         return found
 
 

@@ -17,16 +17,22 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from mirrormanager.core import compiled
 from mirrormanager.core.bounded import keep
 from mirrormanager.core.netblocks import PrefixTable, longest, parse_address
 from mirrormanager.logging import get_logger
+from mirrormanager.mirrorlist import express
 from mirrormanager.mirrorlist.accesslog import AccessLog
 from mirrormanager.mirrorlist.geoip import CountryLookup, open_geoip
-from mirrormanager.mirrorlist.handlers import TEXT, Handler, Response, control_character
+from mirrormanager.mirrorlist.handlers import TEXT, Handler, Response
 from mirrormanager.mirrorlist.metrics import Metrics
+from mirrormanager.mirrorlist.query import (  # noqa: F401 - parse_plain_py, parse_query: here too
+    MAX_QUERY,
+    parse_plain,
+    parse_plain_py,
+    parse_query,
+)
 from mirrormanager.mirrorlist.state import Decoder, SnapshotHolder
 
 if TYPE_CHECKING:
@@ -39,7 +45,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-MAX_QUERY = 4096
 JSON = "application/json"
 
 _REFRESH_SECONDS = 0.1  # the answer pools' background refresh: how often,
@@ -59,60 +64,6 @@ def _content_type(value: str) -> bytes:
         if len(_CONTENT_TYPES) < 64:
             _CONTENT_TYPES[value] = found
     return found
-
-
-def _unquote(text: str) -> str:
-    """`parse_qsl`'s decoding of one name or value ('+' is a space; %xx, UTF-8)."""
-    if "+" in text:
-        text = text.replace("+", " ")
-    return unquote(text) if "%" in text else text
-
-
-def _plain_fields(text: str) -> dict[str, str]:
-    """The first value of each name of a query with nothing to decode."""
-    params: dict[str, str] = {}
-    if text:
-        for field in text.split("&"):
-            if field:
-                name, _sep, value = field.partition("=")
-                if name not in params:
-                    params[name] = value
-    return params
-
-
-def parse_query(raw: bytes) -> dict[str, str]:
-    """The first value of each parameter, as `parse_qsl(raw.decode("latin-1"),
-    keep_blank_values=True)` decodes them, without its per-field function calls."""
-    if b"%" not in raw and b"+" not in raw:  # the common case: nothing to decode
-        return _plain_fields(raw.decode("latin-1"))
-    params: dict[str, str] = {}
-    for field in raw.decode("latin-1").split("&"):
-        if not field:
-            continue
-        name, _sep, value = field.partition("=")
-        name = _unquote(name)
-        if name not in params:
-            params[name] = _unquote(value)
-    return params
-
-
-def parse_plain_py(raw: bytes) -> tuple[dict[str, str], bool] | None:
-    """`parse_query(raw)` and whether `control_character` would find nothing in it, for
-    a query with nothing to decode (no `%`, no `+`); None for any other. The compiled
-    `_query.parse`'s twin: the flag lets the handler skip its own check."""
-    if b"%" in raw or b"+" in raw:
-        return None
-    text = raw.decode("latin-1")
-    params = _plain_fields(text)
-    # one C-level scan of the text decides dnf's queries (printable ASCII); the names
-    # and values are the text's pieces, so a printable text holds no control character
-    return params, text.isprintable() or control_character(params) is None
-
-
-_compiled = compiled.load("mirrormanager.mirrorlist._query")
-parse_plain: Callable[[bytes], tuple[dict[str, str], bool] | None] = (
-    _compiled.parse if _compiled is not None else parse_plain_py
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +152,12 @@ class MirrorlistApp:
         rng: random.Random | None = None,
         decoder: Decoder | None = None,
         clock: Callable[[], float] = time.time,
+        express_lane: bool = True,
     ) -> None:
+        """`express_lane`: answer the common request through `express.answer` (False: the
+        general path answers every request; the tests compare both)."""
         self.config = config
+        self.express_lane = express_lane
         self.holder = SnapshotHolder(
             config.snapshot_path,
             minimum=config.minimum,
@@ -295,6 +250,16 @@ class MirrorlistApp:
             return
         if scope["type"] != "http":
             return
+        if self.express_lane:
+            try:
+                messages = express.answer(self, scope)
+            except Exception as exc:  # a bug there must not fail the request: general path
+                log.error("express lane failed", path=scope.get("path"), error=repr(exc))
+                messages = None
+            if messages is not None:
+                await send(messages[0])
+                await send(messages[1])
+                return
         started = time.perf_counter()
         endpoint = "other"
         try:
