@@ -18,6 +18,7 @@ setup(
             ("mirrormanager.formats._bodies", "src/mirrormanager/formats/_bodies.c"),
             ("mirrormanager.core._orders", "src/mirrormanager/core/_orders.c"),
             ("mirrormanager.mirrorlist._query", "src/mirrormanager/mirrorlist/_query.c"),
+            ("mirrormanager.mirrorlist._express", "src/mirrormanager/mirrorlist/_express.c"),
         )
     ]
 )
