@@ -24,21 +24,23 @@ PyDoc_STRVAR(answer_doc,
 "`express.answer_py(app, scope)`: the response messages (start, body) of the common\n"
 "request, or None (before any side effect) for the general path.");
 
-/* Names and constants, made once (module init). */
-static PyObject *s_path, *s_method, *s_query_string, *s_client, *s_headers, *s_repo, *s_arch,
-    *s_ip, *s_country, *s_holder, *s_current, *s_pools, *s_index, *s_trusted,
-    *s__trusted_peers, *s_get, *s_targets, *s_plain, *s_file_hosts, *s_handler, *s_geoip,
-    *s__cache, *s_country_overrides, *s__parsed, *s_size, *s_embargoed, *s_strict_family,
-    *s_use_netblocks, *s_distance_order, *s__country_cells, *s_directory, *s_hosts,
-    *s__pools, *s_pooled, *s_view, *s_entries, *s_move_to_end, *s_rng, *s_random, *s_hits,
-    *s_served, *s_countries, *s_family_note, *s_records, *s_notes, *s_clock, *s_file_name,
-    *s_files, *s_suffix, *s__heads, *s__opened, *s__ends, *s_access_log, *s__buffer,
-    *s_dropped, *s__MAX_BUFFERED, *s__stamped, *s_metrics, *s_requests, *s_latency_counts,
-    *s_latency_sum, *s_address, *s_position, *s__ip, *s_now, *s_comment, *s_metalink,
-    *s_mirrorlist, *s_ok, *s_type, *s_status, *s_body, *s_start_type, *s_body_type,
-    *s_empty, *s_space, *s_newline;
-static PyObject *b_content_type, *b_content_length, *b_empty, *k_metalink_ok, *k_mirrorlist_ok,
-    *i_zero, *i_one, *i_four, *t_empty, *t_render_kw;
+/* Names read, made once (module init): s_path is "path", ... */
+#define NAMES(X)                                                                               \
+    X(path) X(method) X(query_string) X(client) X(headers) X(repo) X(arch) X(ip) X(country)    \
+    X(holder) X(current) X(pools) X(index) X(trusted) X(_trusted_peers) X(get) X(targets)     \
+    X(plain) X(file_hosts) X(handler) X(geoip) X(_cache) X(country_overrides) X(_parsed)      \
+    X(size) X(embargoed) X(strict_family) X(use_netblocks) X(distance_order)                  \
+    X(_country_cells) X(directory) X(hosts) X(_pools) X(pooled) X(view) X(entries)            \
+    X(move_to_end) X(rng) X(random) X(hits) X(served) X(countries) X(family_note) X(records)  \
+    X(notes) X(clock) X(file_name) X(files) X(suffix) X(_heads) X(_opened) X(_ends)           \
+    X(access_log) X(_buffer) X(append) X(dropped) X(_MAX_BUFFERED) X(_stamped) X(metrics)     \
+    X(requests) X(latency_counts) X(latency_sum) X(address) X(position) X(_ip) X(now)         \
+    X(comment) X(metalink) X(mirrorlist) X(ok) X(type) X(status) X(body)
+#define DECLARE(name) static PyObject *s_##name;
+NAMES(DECLARE)
+static PyObject *s_empty, *s_space, *s_newline, *s_start_type, *s_body_type, *b_content_type,
+    *b_content_length, *b_empty, *k_metalink_ok, *k_mirrorlist_ok, *i_zero, *i_one, *i_four,
+    *t_empty, *t_render_kw;
 
 /* From the Python modules, imported at the first call (express.py imports this module
  * while the app's modules may still be importing). */
@@ -499,6 +501,30 @@ done:
     return line;
 }
 
+/* getattr(object, name) judged true: 1 or 0; -1 on error. */
+static int
+attr_true(PyObject *object, PyObject *name)
+{
+    PyObject *value = PyObject_GetAttr(object, name);
+    int truth = value ? PyObject_IsTrue(value) : -1;
+    Py_XDECREF(value);
+    return truth;
+}
+
+/* Each new reference `answer` makes is held here and released once at the end; every
+ * hold below runs at most once a request (no loops): ~90 sites, so HELD bounds them. */
+#define HELD 128
+#define H(object) hold(held, &count, (object))
+
+static inline PyObject *
+hold(PyObject **held, int *count, PyObject *object)
+{
+    if (object != NULL && *count < HELD) {
+        held[(*count)++] = object;
+    }
+    return object;
+}
+
 static PyObject *
 answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -510,64 +536,38 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     double started = monotonic();
-    PyObject *app = args[0], *scope = args[1], *result = NULL;
-    /* every reference held, released once at the end */
-    PyObject *raw = NULL, *parsed = NULL, *holder = NULL, *loaded = NULL, *pools = NULL,
-             *address_text = NULL, *index = NULL, *targets = NULL, *plain = NULL, *key = NULL,
-             *target = NULL, *file_hosts = NULL, *handler = NULL, *geoip = NULL, *cache = NULL,
-             *number_obj = NULL, *located = NULL, *overrides = NULL, *address = NULL,
-             *country = NULL, *options = NULL, *parsed_options = NULL, *size = NULL,
-             *embargoed = NULL, *flag = NULL, *cells = NULL, *cell = NULL, *directory = NULL,
-             *hosts = NULL, *ordered = NULL, *pool = NULL, *pool_hosts = NULL, *view = NULL,
-             *entries = NULL, *count = NULL, *rng = NULL, *drawn = NULL, *client = NULL,
-             *chosen = NULL, *composed = NULL, *picked = NULL, *records = NULL, *notes = NULL,
-             *family_note = NULL, *now = NULL, *second = NULL, *body = NULL, *repo_t = NULL,
-             *arch_t = NULL, *log = NULL, *buffer = NULL, *limit = NULL, *line = NULL,
-             *metrics = NULL, *requests = NULL, *counts = NULL, *total = NULL, *bucket_obj = NULL;
+    PyObject *app = args[0], *scope = args[1], *result = NULL, *held[HELD];
+    int count = 0;
     if (!PyDict_CheckExact(scope)) {
         Py_RETURN_NONE;
     }
+    /* --- the request: method, path, query (borrowed from the scope until held) --- */
     PyObject *path = PyDict_GetItemWithError(scope, s_path);
     PyObject *method = path ? PyDict_GetItemWithError(scope, s_method) : NULL;
-    if (PyErr_Occurred()) {
-        return NULL;
-    }
     int is_head = method != NULL && PyUnicode_CheckExact(method) &&
                   PyUnicode_CompareWithASCIIString(method, "HEAD") == 0;
-    if (path == NULL || !PyUnicode_CheckExact(path) ||
+    if (path == NULL || !PyUnicode_CheckExact(path) || !PyUnicode_IS_ASCII(path) ||
         (!is_head && !(method != NULL && PyUnicode_CheckExact(method) &&
                        PyUnicode_CompareWithASCIIString(method, "GET") == 0))) {
-        Py_RETURN_NONE;
+        goto stop; /* a non-ASCII path the general path answers (as the lane would) */
     }
-    int is_metalink;
-    static const char metalink_end[] = "/metalink", mirrorlist_end[] = "/mirrorlist";
+    const char *text = (const char *)PyUnicode_1BYTE_DATA(path);
     Py_ssize_t length = PyUnicode_GET_LENGTH(path);
-    const char *tail = PyUnicode_IS_ASCII(path) ? (const char *)PyUnicode_1BYTE_DATA(path) : "";
-    length = PyUnicode_IS_ASCII(path) ? length : 0;
-    if (length >= 9 && memcmp(tail + length - 9, metalink_end, 9) == 0) {
-        is_metalink = 1;
-    }
-    else if (length >= 11 && memcmp(tail + length - 11, mirrorlist_end, 11) == 0) {
-        is_metalink = 0;
-    }
-    else { /* a non-ASCII path may end so too: the general path answers it the same */
-        Py_RETURN_NONE;
+    int is_metalink = length >= 9 && memcmp(text + length - 9, "/metalink", 9) == 0;
+    if (!is_metalink && !(length >= 11 && memcmp(text + length - 11, "/mirrorlist", 11) == 0)) {
+        goto stop;
     }
     PyObject *endpoint = is_metalink ? s_metalink : s_mirrorlist;
-    raw = Py_XNewRef(PyDict_GetItemWithError(scope, s_query_string));
+    PyObject *is_metalink_obj = is_metalink ? Py_True : Py_False;
+    PyObject *raw = H(Py_XNewRef(PyDict_GetItemWithError(scope, s_query_string)));
     if (raw == NULL || !PyBytes_CheckExact(raw) || PyBytes_GET_SIZE(raw) > max_query) {
-        goto decline; /* absent: b"", no repo */
+        goto stop; /* absent: b"", no repo */
     }
-    if ((parsed = PyObject_Vectorcall(f_parse_plain, &raw, 1, NULL)) == NULL) {
-        goto done;
-    }
-    if (!PyTuple_CheckExact(parsed) || PyTuple_GET_SIZE(parsed) != 2 ||
-        !PyDict_CheckExact(PyTuple_GET_ITEM(parsed, 0))) {
-        goto decline;
-    }
-    int clean = PyObject_IsTrue(PyTuple_GET_ITEM(parsed, 1));
-    if (clean <= 0) {
-        goto fail_or_decline;
+    PyObject *parsed = H(PyObject_Vectorcall(f_parse_plain, &raw, 1, NULL));
+    if (parsed == NULL || !PyTuple_CheckExact(parsed) || PyTuple_GET_SIZE(parsed) != 2 ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(parsed, 0)) ||
+        PyObject_IsTrue(PyTuple_GET_ITEM(parsed, 1)) <= 0) {
+        goto stop;
     }
     PyObject *params = PyTuple_GET_ITEM(parsed, 0), *name, *value, *repo = NULL, *arch = NULL;
     PyObject *ip = s_empty, *wanted_country = NULL;
@@ -581,426 +581,277 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                                                                             : NULL;
         }
         if (slot == NULL) {
-            goto decline;
+            goto stop;
         }
         *slot = value; /* borrowed from `parsed`, held */
     }
     if (repo == NULL || arch == NULL || PyUnicode_GET_LENGTH(repo) == 0 ||
         PyUnicode_GET_LENGTH(arch) == 0) {
-        goto decline;
+        goto stop;
     }
-    if ((holder = PyObject_GetAttr(app, s_holder)) == NULL ||
-        (loaded = PyObject_GetAttr(holder, s_current)) == NULL) {
-        goto done;
+    /* --- the snapshot, the client's address and the target --- */
+    PyObject *holder = H(PyObject_GetAttr(app, s_holder));
+    PyObject *loaded = holder ? H(PyObject_GetAttr(holder, s_current)) : NULL;
+    PyObject *pools = loaded && loaded != Py_None ? H(PyObject_GetAttr(loaded, s_pools)) : NULL;
+    if (pools == NULL || pools == Py_None) {
+        goto stop;
     }
-    if (loaded == Py_None || (pools = PyObject_GetAttr(loaded, s_pools)) == NULL) {
-        goto fail_or_decline;
-    }
-    if (pools == Py_None) {
-        goto decline;
-    }
-    int known = client_text(app, scope, ip, &address_text);
-    if (known <= 0 || PyUnicode_GET_LENGTH(address_text) == 0) {
-        goto fail_or_decline;
+    PyObject *address_text = NULL;
+    if (client_text(app, scope, ip, &address_text) <= 0 || H(address_text) == NULL ||
+        PyUnicode_GET_LENGTH(address_text) == 0) {
+        goto stop;
     }
     int64_t number = ipv4_number(address_text);
     if (number < 0) {
-        goto decline;
+        goto stop;
     }
-    if ((index = PyObject_GetAttr(loaded, s_index)) == NULL ||
-        (targets = PyObject_GetAttr(index, s_targets)) == NULL ||
-        (plain = PyObject_GetAttr(targets, s_plain)) == NULL ||
-        (key = PyTuple_Pack(3, repo, arch, is_metalink ? Py_True : Py_False)) == NULL) {
-        goto done;
+    PyObject *index = H(PyObject_GetAttr(loaded, s_index));
+    PyObject *targets = index ? H(PyObject_GetAttr(index, s_targets)) : NULL;
+    PyObject *plain = targets ? H(PyObject_GetAttr(targets, s_plain)) : NULL;
+    PyObject *key = plain ? H(PyTuple_Pack(3, repo, arch, is_metalink_obj)) : NULL;
+    PyObject *target = key ? H(get(plain, key)) : NULL;
+    PyObject *file_hosts = target ? H(PyObject_GetAttr(target, s_file_hosts)) : NULL;
+    if (file_hosts != Py_None) {
+        goto stop;
     }
-    if ((target = get(plain, key)) == NULL ||
-        (file_hosts = PyObject_GetAttr(target, s_file_hosts)) == NULL || file_hosts != Py_None) {
-        goto fail_or_decline;
+    /* --- the kept GeoIP answer and the country --- */
+    PyObject *handler = H(PyObject_GetAttr(app, s_handler));
+    PyObject *geoip = handler ? H(PyObject_GetAttr(handler, s_geoip)) : NULL;
+    PyObject *cache = geoip ? H(PyObject_GetAttr(geoip, s__cache)) : NULL;
+    if (cache == NULL && geoip != NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear(); /* getattr(handler.geoip, "_cache", None) */
     }
-    if ((handler = PyObject_GetAttr(app, s_handler)) == NULL ||
-        (geoip = PyObject_GetAttr(handler, s_geoip)) == NULL) {
-        goto done;
+    if (cache == NULL || cache == Py_None) {
+        goto stop;
     }
-    if ((cache = PyObject_GetAttr(geoip, s__cache)) == NULL) {
-        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
-            goto done;
-        }
-        PyErr_Clear();
-        goto decline;
-    }
-    if (cache == Py_None || (number_obj = PyLong_FromLongLong(number >> 8)) == NULL) {
-        goto fail_or_decline;
-    }
-    if ((located = get(cache, number_obj)) == NULL) {
-        Py_SETREF(number_obj, PyErr_Occurred() ? NULL : PyLong_FromLongLong(number >> 16 | 1 << 24));
-        if (number_obj == NULL || (located = get(cache, number_obj)) == NULL) {
-            goto fail_or_decline;
-        }
+    PyObject *located = NULL, *number_obj = H(PyLong_FromLongLong(number >> 8));
+    if (number_obj == NULL || ((located = H(get(cache, number_obj))) == NULL &&
+                               (PyErr_Occurred() ||
+                                (number_obj = H(PyLong_FromLongLong(number >> 16 | 1 << 24))) == NULL ||
+                                (located = H(get(cache, number_obj))) == NULL))) {
+        goto stop;
     }
     if (!PyTuple_Check(located) || PyTuple_GET_SIZE(located) != 2) {
         PyErr_SetString(PyExc_ValueError, "express: a GeoIP answer is not a pair");
-        goto done;
+        goto stop;
     }
-    PyObject *geo_country = PyTuple_GET_ITEM(located, 0); /* held by `located` */
+    PyObject *country = PyTuple_GET_ITEM(located, 0), *address = NULL; /* held by `located` */
     if (PyTuple_GET_ITEM(located, 1) != Py_None) {
-        goto decline;
+        goto stop;
     }
-    country = Py_NewRef(geo_country);
-    if ((overrides = PyObject_GetAttr(index, s_country_overrides)) == NULL) {
-        goto done;
-    }
-    Py_ssize_t overridden = PyObject_Length(overrides);
+    PyObject *overrides = H(PyObject_GetAttr(index, s_country_overrides));
+    Py_ssize_t overridden = overrides ? PyObject_Length(overrides) : -1;
     if (overridden < 0) {
-        goto done;
+        goto stop;
     }
     if (overridden > 0) {
-        Py_SETREF(number_obj, PyLong_FromLongLong(number));
-        if (number_obj == NULL || (address = made(t_ipv4, &s__ip, &number_obj, 1)) == NULL) {
-            goto done;
-        }
+        number_obj = H(PyLong_FromLongLong(number));
+        address = number_obj ? H(made(t_ipv4, &s__ip, &number_obj, 1)) : NULL;
         PyObject *lookup[] = {overrides, address};
-        PyObject *found = PyObject_Vectorcall(f_longest, lookup, 2, NULL);
+        PyObject *found = address ? H(PyObject_Vectorcall(f_longest, lookup, 2, NULL)) : NULL;
         int truthy = found ? PyObject_IsTrue(found) : -1;
         if (truthy < 0) {
-            Py_XDECREF(found);
-            goto done;
+            goto stop;
         }
-        Py_SETREF(country, truthy ? found : Py_NewRef(geo_country));
-        if (!truthy) {
-            Py_DECREF(found);
-        }
+        country = truthy ? found : country;
     }
     if (!PyUnicode_CheckExact(country) || !PyUnicode_IS_ASCII(country)) {
-        goto decline; /* GeoIP codes are ASCII; anything else the general path judges */
+        goto stop; /* GeoIP codes are ASCII; anything else the general path judges */
     }
     for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(country); i++) {
         Py_UCS1 ch = PyUnicode_1BYTE_DATA(country)[i];
         if (ch >= 'a' && ch <= 'z') {
-            goto decline; /* country != country.upper() */
+            goto stop; /* country != country.upper() */
         }
     }
+    /* --- the options, the class and its full pool --- */
+    PyObject *options;
     if (wanted_country != NULL) {
-        Py_SETREF(key, PyTuple_Pack(4, is_metalink ? Py_True : Py_False, wanted_country,
-                                    Py_None, Py_None));
-        if (key == NULL || (parsed_options = PyObject_GetAttr(handler, s__parsed)) == NULL) {
-            goto done;
-        }
-        if ((options = get(parsed_options, key)) == NULL) {
-            goto fail_or_decline;
-        }
+        key = H(PyTuple_Pack(4, is_metalink_obj, wanted_country, Py_None, Py_None));
+        PyObject *parsed_options = key ? H(PyObject_GetAttr(handler, s__parsed)) : NULL;
+        options = parsed_options ? H(get(parsed_options, key)) : NULL;
     }
     else {
-        options = Py_NewRef(is_metalink ? o_metalink_default : o_mirrorlist_default);
+        options = is_metalink ? o_metalink_default : o_mirrorlist_default;
     }
-    if ((size = PyObject_GetAttr(pools, s_size)) == NULL) {
-        goto done;
+    PyObject *size = options ? H(PyObject_GetAttr(pools, s_size)) : NULL;
+    int declined = size ? PyObject_RichCompareBool(size, i_zero, Py_LE) : -1;
+    if (declined == 0 && PyUnicode_GET_LENGTH(country) > 0) {
+        PyObject *embargoed = H(PyObject_GetAttr(index, s_embargoed));
+        declined = embargoed ? PySequence_Contains(embargoed, country) : -1;
     }
-    int answer_no = PyObject_RichCompareBool(size, i_zero, Py_LE);
-    if (answer_no == 0 && PyUnicode_GET_LENGTH(country) > 0) {
-        embargoed = PyObject_GetAttr(index, s_embargoed);
-        answer_no = embargoed ? PySequence_Contains(embargoed, country) : -1;
+    declined = declined ? declined : attr_true(index, s_strict_family);
+    if (declined == 0) { /* not options.use_netblocks */
+        int uses = attr_true(options, s_use_netblocks);
+        declined = uses < 0 ? -1 : !uses;
     }
-    if (answer_no == 0) {
-        flag = PyObject_GetAttr(index, s_strict_family);
-        answer_no = flag ? PyObject_IsTrue(flag) : -1;
+    if (declined != 0) {
+        goto stop;
     }
-    if (answer_no == 0) {
-        Py_XSETREF(flag, PyObject_GetAttr(options, s_use_netblocks));
-        answer_no = flag ? !PyObject_IsTrue(flag) : -1; /* IsTrue's -1 gives 0: checked next */
-        if (answer_no == 0 && PyErr_Occurred()) {
-            answer_no = -1;
-        }
+    int distance = attr_true(index, s_distance_order);
+    PyObject *cell = Py_None, *cells = distance > 0 ? H(PyObject_GetAttr(index, s__country_cells)) : NULL;
+    if (distance < 0 || (distance > 0 && (cells == NULL || PySequence_Contains(cells, country) <= 0 ||
+                                          (cell = H(PyObject_GetItem(cells, country))) == NULL))) {
+        goto stop;
     }
-    if (answer_no != 0) {
-        goto fail_or_decline;
+    PyObject *directory = H(PyObject_GetAttr(target, s_directory));
+    PyObject *hosts = directory ? H(PyObject_GetAttr(directory, s_hosts)) : NULL;
+    key = hosts ? H(Py_BuildValue("(NOOOO)", PyLong_FromVoidPtr(hosts), country, cell, i_four,
+                                  options)) : NULL;
+    PyObject *ordered = key ? H(PyObject_GetAttr(pools, s__pools)) : NULL;
+    PyObject *pool = ordered ? H(get(ordered, key)) : NULL;
+    PyObject *pool_hosts = pool ? H(PyObject_GetAttr(pool, s_hosts)) : NULL;
+    if (pool_hosts == NULL || pool_hosts != hosts || attr_true(pool, s_pooled) <= 0) {
+        goto stop;
     }
-    Py_XSETREF(flag, PyObject_GetAttr(index, s_distance_order));
-    int distance = flag ? PyObject_IsTrue(flag) : -1;
-    if (distance < 0) {
-        goto done;
+    PyObject *view = H(PyObject_GetAttr(pool, s_view));
+    PyObject *entries = view && view != Py_None ? H(PyObject_GetAttr(pool, s_entries)) : NULL;
+    Py_ssize_t entry_count = entries ? PyObject_Length(entries) : -1;
+    PyObject *count_obj = entry_count >= 0 ? H(PyLong_FromSsize_t(entry_count)) : NULL;
+    if (count_obj == NULL || PyObject_RichCompareBool(count_obj, size, Py_LT) != 0) {
+        goto stop;
     }
-    if (distance) {
-        if ((cells = PyObject_GetAttr(index, s__country_cells)) == NULL) {
-            goto done;
-        }
-        int has = PySequence_Contains(cells, country);
-        if (has <= 0) {
-            goto fail_or_decline;
-        }
-        if ((cell = PyObject_GetItem(cells, country)) == NULL) {
-            goto done;
-        }
-    }
-    else {
-        cell = Py_NewRef(Py_None);
-    }
-    if ((directory = PyObject_GetAttr(target, s_directory)) == NULL ||
-        (hosts = PyObject_GetAttr(directory, s_hosts)) == NULL) {
-        goto done;
-    }
-    Py_SETREF(key, Py_BuildValue("(NOOOO)", PyLong_FromVoidPtr(hosts), country, cell, i_four,
-                                 options));
-    if (key == NULL || (ordered = PyObject_GetAttr(pools, s__pools)) == NULL) {
-        goto done;
-    }
-    if ((pool = get(ordered, key)) == NULL || (pool_hosts = PyObject_GetAttr(pool, s_hosts)) == NULL) {
-        goto fail_or_decline;
-    }
-    if (pool_hosts != hosts) {
-        goto decline;
-    }
-    Py_XSETREF(flag, PyObject_GetAttr(pool, s_pooled));
-    int pooled = flag ? PyObject_IsTrue(flag) : -1;
-    if (pooled <= 0 || (view = PyObject_GetAttr(pool, s_view)) == NULL || view == Py_None ||
-        (entries = PyObject_GetAttr(pool, s_entries)) == NULL) {
-        goto fail_or_decline;
-    }
-    Py_ssize_t entry_count = PyObject_Length(entries);
-    if (entry_count < 0 || (count = PyLong_FromSsize_t(entry_count)) == NULL) {
-        goto done;
-    }
-    int short_pool = PyObject_RichCompareBool(count, size, Py_LT);
-    if (short_pool != 0) {
-        goto fail_or_decline;
-    }
-    /* no return None from here on: the random draws and counters are the general path's */
-    PyObject *moved = PyObject_CallMethodOneArg(ordered, s_move_to_end, key);
-    if (moved == NULL) {
-        goto done;
-    }
-    Py_DECREF(moved);
-    if ((rng = PyObject_GetAttr(handler, s_rng)) == NULL ||
-        (drawn = PyObject_CallMethodNoArgs(rng, s_random)) == NULL) {
-        goto done;
+    /* --- no return None from here on: the draws and counters are the general path's --- */
+    PyObject *rng = NULL, *drawn = NULL;
+    if (H(PyObject_CallMethodOneArg(ordered, s_move_to_end, key)) == NULL ||
+        (rng = H(PyObject_GetAttr(handler, s_rng))) == NULL ||
+        (drawn = H(PyObject_CallMethodNoArgs(rng, s_random))) == NULL) {
+        goto stop;
     }
     if (PyFloat_CheckExact(drawn)) { /* int(rng.random() * len(entries)) */
-        Py_SETREF(drawn, PyLong_FromDouble(PyFloat_AS_DOUBLE(drawn) * (double)entry_count));
+        drawn = H(PyLong_FromDouble(PyFloat_AS_DOUBLE(drawn) * (double)entry_count));
     }
     else {
-        Py_SETREF(drawn, PyNumber_Multiply(drawn, count));
-        Py_XSETREF(drawn, drawn ? PyNumber_Long(drawn) : NULL);
+        drawn = H(PyNumber_Multiply(drawn, count_obj));
+        drawn = drawn ? H(PyNumber_Long(drawn)) : NULL;
     }
-    Py_XSETREF(drawn, drawn ? PyObject_GetItem(entries, drawn) : NULL);
+    drawn = drawn ? H(PyObject_GetItem(entries, drawn)) : NULL;
     if (drawn == NULL || increment(pools, s_hits) < 0 || increment(pool, s_served) < 0) {
-        goto done;
+        goto stop;
     }
     if (address == NULL) {
-        Py_SETREF(number_obj, PyLong_FromLongLong(number));
-        if (number_obj == NULL || (address = made(t_ipv4, &s__ip, &number_obj, 1)) == NULL) {
-            goto done;
+        number_obj = H(PyLong_FromLongLong(number));
+        if (number_obj == NULL || (address = H(made(t_ipv4, &s__ip, &number_obj, 1))) == NULL) {
+            goto stop;
         }
     }
     PyObject *client_args[] = {address, country, Py_None};
-    if (client_fast) {
-        PyObject *client_names[] = {s_address, s_country, s_position};
-        client = made(t_client, client_names, client_args, 3);
-    }
-    else {
-        client = PyObject_Vectorcall((PyObject *)t_client, client_args, 3, NULL);
-    }
-    Py_XSETREF(flag, client ? PyObject_GetAttr(options, s_countries) : NULL);
-    int countries = flag ? PyObject_IsTrue(flag) : -1;
-    if (countries < 0 || (chosen = PySet_New(NULL)) == NULL) {
-        goto done;
-    }
+    PyObject *client_names[] = {s_address, s_country, s_position};
+    PyObject *client = H(client_fast ? made(t_client, client_names, client_args, 3)
+                                     : PyObject_Vectorcall((PyObject *)t_client, client_args, 3, NULL));
+    int countries = client ? attr_true(options, s_countries) : -1;
+    PyObject *chosen = countries >= 0 ? H(PySet_New(NULL)) : NULL;
     PyObject *compose_args[] = {index, pool, drawn, view, client, countries ? Py_True : Py_False,
                                 chosen, rng};
-    if ((composed = PyObject_Vectorcall(f_compose, compose_args, 8, NULL)) == NULL) {
-        goto done;
+    PyObject *composed = chosen ? H(PyObject_Vectorcall(f_compose, compose_args, 8, NULL)) : NULL;
+    PyObject *records = NULL, *notes = NULL, *family_note = NULL;
+    if (composed != NULL && composed != Py_None) {
+        records = H(PySequence_GetItem(composed, 0));
+        notes = records ? H(PySequence_GetItem(composed, 2)) : NULL;
+        family_note = notes ? H(PyObject_GetAttr(drawn, s_family_note)) : NULL;
     }
-    if (composed != Py_None) {
-        records = PySequence_GetItem(composed, 0);
-        notes = records ? PySequence_GetItem(composed, 2) : NULL;
-        family_note = notes ? PyObject_GetAttr(drawn, s_family_note) : NULL;
-    }
-    else { /* the requested countries' hosts all came first: drawn afresh, as the pools do */
+    else if (composed != NULL) { /* the requested countries' hosts all came first: drawn afresh */
         PyObject *pick_args[] = {index, hosts, client, options, rng};
-        picked = PyObject_Vectorcall(f_pick, pick_args, 5, NULL);
-        records = picked ? PyObject_GetAttr(picked, s_records) : NULL;
-        notes = records ? PyObject_GetAttr(picked, s_notes) : NULL;
-        family_note = notes ? PyObject_GetAttr(picked, s_family_note) : NULL;
+        PyObject *picked = H(PyObject_Vectorcall(f_pick, pick_args, 5, NULL));
+        records = picked ? H(PyObject_GetAttr(picked, s_records)) : NULL;
+        notes = records ? H(PyObject_GetAttr(picked, s_notes)) : NULL;
+        family_note = notes ? H(PyObject_GetAttr(picked, s_family_note)) : NULL;
     }
-    if (family_note == NULL || (now = PyObject_CallMethodNoArgs(app, s_clock)) == NULL) {
-        goto done;
+    PyObject *now = family_note ? H(PyObject_CallMethodNoArgs(app, s_clock)) : NULL;
+    if (now == NULL) {
+        goto stop;
     }
-    second = second_of(now);
-    PyObject *content_type;
+    /* --- the body --- */
+    PyObject *second = H(second_of(now)), *body = NULL, *content_type;
     if (is_metalink) {
-        PyObject *file_name = PyObject_GetAttr(target, s_file_name);
-        PyObject *files = file_name ? PyObject_GetAttr(target, s_files) : NULL;
-        PyObject *suffix = files ? PyObject_GetAttr(target, s_suffix) : NULL;
+        PyObject *file_name = H(PyObject_GetAttr(target, s_file_name));
+        PyObject *files = file_name ? H(PyObject_GetAttr(target, s_files)) : NULL;
+        PyObject *suffix = files ? H(PyObject_GetAttr(target, s_suffix)) : NULL;
         int commented = suffix ? PyObject_IsTrue(family_note) : -1;
         if (commented >= 0) {
-            body = metalink_cached(file_name, files, records, suffix, second, commented);
+            body = H(metalink_cached(file_name, files, records, suffix, second, commented));
         }
         if (body == NULL && !PyErr_Occurred() && commented >= 0) {
             PyObject *render_args[] = {file_name, files, records, suffix, now, family_note};
-            body = PyObject_Vectorcall(f_render, render_args, 4, t_render_kw);
+            body = H(PyObject_Vectorcall(f_render, render_args, 4, t_render_kw));
         }
-        Py_XDECREF(file_name);
-        Py_XDECREF(files);
-        Py_XDECREF(suffix);
         content_type = c_metalink_type;
     }
     else {
-        PyObject *repo_a = PyObject_GetAttr(target, s_repo);
-        PyObject *arch_a = repo_a ? PyObject_GetAttr(target, s_arch) : NULL;
-        PyObject *path_a = arch_a ? PyObject_GetAttr(target, s_path) : NULL;
-        PyObject *what = path_a ? described(repo_a, arch_a, path_a) : NULL;
-        PyObject *suffix = what ? PyObject_GetAttr(target, s_suffix) : NULL;
-        body = suffix ? mirrorlist(records, suffix, what, notes) : NULL;
-        Py_XDECREF(repo_a);
-        Py_XDECREF(arch_a);
-        Py_XDECREF(path_a);
-        Py_XDECREF(what);
-        Py_XDECREF(suffix);
+        PyObject *repo_a = H(PyObject_GetAttr(target, s_repo));
+        PyObject *arch_a = repo_a ? H(PyObject_GetAttr(target, s_arch)) : NULL;
+        PyObject *path_a = arch_a ? H(PyObject_GetAttr(target, s_path)) : NULL;
+        PyObject *what = path_a ? H(described(repo_a, arch_a, path_a)) : NULL;
+        PyObject *suffix = what ? H(PyObject_GetAttr(target, s_suffix)) : NULL;
+        body = suffix ? H(mirrorlist(records, suffix, what, notes)) : NULL;
         content_type = c_text_type;
     }
-    if (body == NULL || (log = PyObject_GetAttr(app, s_access_log)) == NULL ||
-        (repo_t = PyObject_GetAttr(target, s_repo)) == NULL) {
-        goto done;
-    }
-    int logged = PyObject_IsTrue(repo_t);
+    /* --- the access log and the metrics --- */
+    PyObject *log = body ? H(PyObject_GetAttr(app, s_access_log)) : NULL;
+    PyObject *repo_t = log ? H(PyObject_GetAttr(target, s_repo)) : NULL;
+    PyObject *log_path = NULL;
+    int logged = repo_t ? PyObject_IsTrue(repo_t) : -1;
     if (logged > 0) {
-        Py_XSETREF(flag, PyObject_GetAttr(log, s_path));
-        logged = flag == NULL ? -1 : flag != Py_None;
+        log_path = H(PyObject_GetAttr(log, s_path));
+        logged = log_path == NULL ? -1 : log_path != Py_None;
     }
     if (logged < 0) {
-        goto done;
+        goto stop;
     }
     if (logged) {
-        if ((buffer = PyObject_GetAttr(log, s__buffer)) == NULL ||
-            (limit = PyObject_GetAttr(m_accesslog, s__MAX_BUFFERED)) == NULL) {
-            goto done;
+        PyObject *buffer = H(PyObject_GetAttr(log, s__buffer));
+        PyObject *limit = buffer ? H(PyObject_GetAttr(m_accesslog, s__MAX_BUFFERED)) : NULL;
+        Py_ssize_t buffered = limit ? PyObject_Length(buffer) : -1;
+        PyObject *buffered_obj = buffered >= 0 ? H(PyLong_FromSsize_t(buffered)) : NULL;
+        int full = buffered_obj ? PyObject_RichCompareBool(buffered_obj, limit, Py_GE) : -1;
+        if (full < 0 || (full && increment(log, s_dropped) < 0)) {
+            goto stop;
         }
-        Py_ssize_t buffered = PyObject_Length(buffer);
-        Py_XSETREF(total, buffered >= 0 ? PyLong_FromSsize_t(buffered) : NULL);
-        int full = total ? PyObject_RichCompareBool(total, limit, Py_GE) : -1;
-        if (full < 0) {
-            goto done;
-        }
-        if (full) {
-            if (increment(log, s_dropped) < 0) {
-                goto done;
-            }
-        }
-        else {
-            if ((arch_t = PyObject_GetAttr(target, s_arch)) == NULL) {
-                goto done;
-            }
+        if (!full) {
+            PyObject *arch_t = H(PyObject_GetAttr(target, s_arch));
             PyObject *fields[] = {address_text, country, repo_t, arch_t, endpoint};
-            if ((line = log_line(fields, now, second)) == NULL) {
-                goto done;
-            }
-            int appended = PyList_CheckExact(buffer) ? PyList_Append(buffer, line) : -2;
-            if (appended == -2) {
-                PyObject *back = PyObject_CallMethod(buffer, "append", "O", line);
-                appended = back ? 0 : -1;
-                Py_XDECREF(back);
-            }
-            if (appended < 0) {
-                goto done;
+            PyObject *line = arch_t ? H(log_line(fields, now, second)) : NULL;
+            if (line == NULL || H(PyObject_CallMethodOneArg(buffer, s_append, line)) == NULL) {
+                goto stop;
             }
         }
-    }
-    if ((metrics = PyObject_GetAttr(app, s_metrics)) == NULL) {
-        goto done;
     }
     double seconds = monotonic() - started;
     Py_ssize_t bucket = 0;
     while (bucket < n_buckets && buckets[bucket] < seconds) {
         bucket++;
     }
-    if ((requests = PyObject_GetAttr(metrics, s_requests)) == NULL ||
-        increment_item(requests, is_metalink ? k_metalink_ok : k_mirrorlist_ok) < 0 ||
-        (counts = PyObject_GetAttr(metrics, s_latency_counts)) == NULL ||
-        (bucket_obj = PyLong_FromSsize_t(bucket)) == NULL ||
-        increment_item(counts, bucket_obj) < 0) {
-        goto done;
+    PyObject *metrics = H(PyObject_GetAttr(app, s_metrics));
+    PyObject *requests = metrics ? H(PyObject_GetAttr(metrics, s_requests)) : NULL;
+    if (requests == NULL ||
+        increment_item(requests, is_metalink ? k_metalink_ok : k_mirrorlist_ok) < 0) {
+        goto stop;
     }
-    Py_XSETREF(total, PyObject_GetAttr(metrics, s_latency_sum));
-    if (total == NULL) {
-        goto done;
+    PyObject *counts = H(PyObject_GetAttr(metrics, s_latency_counts));
+    PyObject *bucket_obj = counts ? H(PyLong_FromSsize_t(bucket)) : NULL;
+    PyObject *total = NULL, *elapsed = NULL;
+    if (bucket_obj == NULL || increment_item(counts, bucket_obj) < 0 ||
+        (total = H(PyObject_GetAttr(metrics, s_latency_sum))) == NULL ||
+        (elapsed = H(PyFloat_FromDouble(seconds))) == NULL ||
+        (total = H(PyNumber_InPlaceAdd(total, elapsed))) == NULL ||
+        PyObject_SetAttr(metrics, s_latency_sum, total) < 0) {
+        goto stop;
     }
-    Py_SETREF(flag, PyFloat_FromDouble(seconds));
-    Py_SETREF(total, flag ? PyNumber_InPlaceAdd(total, flag) : NULL);
-    if (total == NULL || PyObject_SetAttr(metrics, s_latency_sum, total) < 0) {
-        goto done;
-    }
+    /* --- the response messages --- */
     Py_ssize_t body_size = PyObject_Length(body);
-    if (body_size < 0) {
-        goto done;
+    if (body_size >= 0) {
+        result = Py_BuildValue(
+            "({O:O,O:i,O:[(OO)(ON)]}{O:O,O:O})", s_type, s_start_type, s_status, 200, s_headers,
+            b_content_type, content_type, b_content_length, PyBytes_FromFormat("%zd", body_size),
+            s_type, s_body_type, s_body, is_head ? b_empty : body);
     }
-    result = Py_BuildValue(
-        "({O:O,O:i,O:[(OO)(ON)]}{O:O,O:O})", s_type, s_start_type, s_status, 200, s_headers,
-        b_content_type, content_type, b_content_length, PyBytes_FromFormat("%zd", body_size),
-        s_type, s_body_type, s_body, is_head ? b_empty : body);
-    goto done;
-fail_or_decline:
-    if (PyErr_Occurred()) {
-        goto done;
+stop: /* None when no error was raised: the general path answers */
+    if (result == NULL && !PyErr_Occurred()) {
+        result = Py_NewRef(Py_None);
     }
-decline:
-    result = Py_NewRef(Py_None);
-done:
-    Py_XDECREF(raw);
-    Py_XDECREF(parsed);
-    Py_XDECREF(holder);
-    Py_XDECREF(loaded);
-    Py_XDECREF(pools);
-    Py_XDECREF(address_text);
-    Py_XDECREF(index);
-    Py_XDECREF(targets);
-    Py_XDECREF(plain);
-    Py_XDECREF(key);
-    Py_XDECREF(target);
-    Py_XDECREF(file_hosts);
-    Py_XDECREF(handler);
-    Py_XDECREF(geoip);
-    Py_XDECREF(cache);
-    Py_XDECREF(number_obj);
-    Py_XDECREF(located);
-    Py_XDECREF(overrides);
-    Py_XDECREF(address);
-    Py_XDECREF(country);
-    Py_XDECREF(options);
-    Py_XDECREF(parsed_options);
-    Py_XDECREF(size);
-    Py_XDECREF(embargoed);
-    Py_XDECREF(flag);
-    Py_XDECREF(cells);
-    Py_XDECREF(cell);
-    Py_XDECREF(directory);
-    Py_XDECREF(hosts);
-    Py_XDECREF(ordered);
-    Py_XDECREF(pool);
-    Py_XDECREF(pool_hosts);
-    Py_XDECREF(view);
-    Py_XDECREF(entries);
-    Py_XDECREF(count);
-    Py_XDECREF(rng);
-    Py_XDECREF(drawn);
-    Py_XDECREF(client);
-    Py_XDECREF(chosen);
-    Py_XDECREF(composed);
-    Py_XDECREF(picked);
-    Py_XDECREF(records);
-    Py_XDECREF(notes);
-    Py_XDECREF(family_note);
-    Py_XDECREF(now);
-    Py_XDECREF(second);
-    Py_XDECREF(body);
-    Py_XDECREF(repo_t);
-    Py_XDECREF(arch_t);
-    Py_XDECREF(log);
-    Py_XDECREF(buffer);
-    Py_XDECREF(limit);
-    Py_XDECREF(line);
-    Py_XDECREF(metrics);
-    Py_XDECREF(requests);
-    Py_XDECREF(counts);
-    Py_XDECREF(total);
-    Py_XDECREF(bucket_obj);
+    while (count > 0) {
+        Py_DECREF(held[--count]);
+    }
     return result;
 }
 
@@ -1017,47 +868,21 @@ static struct PyModuleDef module_def = {
 static int
 intern_names(void)
 {
+#define ENTRY(name) {&s_##name, #name},
     struct {
         PyObject **name;
         const char *text;
     } names[] = {
-        {&s_path, "path"}, {&s_method, "method"}, {&s_query_string, "query_string"},
-        {&s_client, "client"}, {&s_headers, "headers"}, {&s_repo, "repo"}, {&s_arch, "arch"},
-        {&s_ip, "ip"}, {&s_country, "country"}, {&s_holder, "holder"},
-        {&s_current, "current"}, {&s_pools, "pools"}, {&s_index, "index"},
-        {&s_trusted, "trusted"}, {&s__trusted_peers, "_trusted_peers"}, {&s_get, "get"},
-        {&s_targets, "targets"}, {&s_plain, "plain"}, {&s_file_hosts, "file_hosts"},
-        {&s_handler, "handler"}, {&s_geoip, "geoip"}, {&s__cache, "_cache"},
-        {&s_country_overrides, "country_overrides"}, {&s__parsed, "_parsed"},
-        {&s_size, "size"}, {&s_embargoed, "embargoed"}, {&s_strict_family, "strict_family"},
-        {&s_use_netblocks, "use_netblocks"}, {&s_distance_order, "distance_order"},
-        {&s__country_cells, "_country_cells"}, {&s_directory, "directory"},
-        {&s_hosts, "hosts"}, {&s__pools, "_pools"}, {&s_pooled, "pooled"}, {&s_view, "view"},
-        {&s_entries, "entries"}, {&s_move_to_end, "move_to_end"}, {&s_rng, "rng"},
-        {&s_random, "random"}, {&s_hits, "hits"}, {&s_served, "served"},
-        {&s_countries, "countries"}, {&s_family_note, "family_note"},
-        {&s_records, "records"}, {&s_notes, "notes"}, {&s_clock, "clock"},
-        {&s_file_name, "file_name"}, {&s_files, "files"}, {&s_suffix, "suffix"},
-        {&s__heads, "_heads"}, {&s__opened, "_opened"}, {&s__ends, "_ends"},
-        {&s_access_log, "access_log"}, {&s__buffer, "_buffer"}, {&s_dropped, "dropped"},
-        {&s__MAX_BUFFERED, "_MAX_BUFFERED"}, {&s__stamped, "_stamped"},
-        {&s_metrics, "metrics"}, {&s_requests, "requests"},
-        {&s_latency_counts, "latency_counts"}, {&s_latency_sum, "latency_sum"},
-        {&s_address, "address"}, {&s_position, "position"}, {&s__ip, "_ip"},
-        {&s_now, "now"}, {&s_comment, "comment"}, {&s_metalink, "metalink"},
-        {&s_mirrorlist, "mirrorlist"}, {&s_ok, "ok"}, {&s_empty, ""}, {&s_space, " "},
-        {&s_newline, "\n"}, {&s_type, "type"}, {&s_status, "status"}, {&s_body, "body"},
+        NAMES(ENTRY) {&s_empty, ""}, {&s_space, " "}, {&s_newline, "\n"},
         {&s_start_type, "http.response.start"}, {&s_body_type, "http.response.body"},
     };
     for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
-        if (*names[n].name == NULL) {
-            *names[n].name = PyUnicode_InternFromString(names[n].text);
-            if (*names[n].name == NULL) {
-                return -1;
-            }
+        if (*names[n].name == NULL &&
+            (*names[n].name = PyUnicode_InternFromString(names[n].text)) == NULL) {
+            return -1;
         }
     }
-    if (b_empty == NULL) {
+    if (t_render_kw == NULL) {
         b_empty = PyBytes_FromStringAndSize("", 0);
         b_content_type = PyBytes_FromString("content-type");
         b_content_length = PyBytes_FromString("content-length");

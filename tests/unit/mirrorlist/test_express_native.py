@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mirrormanager.demo.geoip import write_country_mmdb
 from mirrormanager.formats import metalink
@@ -325,3 +327,53 @@ def test_references_are_not_leaked(tmp_path: Path, geoip: Path) -> None:
         app.access_log._buffer.clear()
     gc.collect()
     assert [sys.getrefcount(x) for x in shared] == before
+
+
+PARTS = st.one_of(
+    st.integers(0, 300).map(str),
+    st.integers(0, 99).map(lambda n: f"0{n}"),
+    st.text(alphabet="0123456789. \t\xb3x:", max_size=5),
+)
+
+
+@pytest.fixture(scope="module")
+def warm_app(tmp_path_factory: pytest.TempPathFactory, geoip: Path) -> MirrorlistApp:
+    app = make_app(tmp_path_factory.mktemp("warm"), geoip)
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/metalink",
+        "headers": [],
+        "query_string": b"repo=fedora-41&arch=x86_64&ip=81.2.3.4",
+        "client": ("127.0.0.1", 1),
+    }
+    for _ in range(8):
+        general(app, scope)
+    return app
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PARTS, min_size=4, max_size=4), st.integers(0, 3))
+def test_the_address_forms_are_read_as_ipv4_number_reads_them(
+    warm_app: MirrorlistApp, parts: list[str], keep: int
+) -> None:
+    """An ip= text differing from a cached address in one part: answered by the C lane
+    exactly when `ipv4_number` reads it and its block is the cached one."""
+    known = ["81", "2", "3", "4"]
+    known[keep] = parts[keep]
+    text = ".".join(known) if parts[0] != "x" else ".".join(parts)
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/metalink",
+        "headers": [],
+        "query_string": f"repo=fedora-41&arch=x86_64&ip={text}".encode("latin-1"),
+        "client": ("127.0.0.1", 1),
+    }
+    number = express.ipv4_number(text)
+    made = native.answer(warm_app, scope)
+    warm_app.access_log._buffer.clear()
+    if number is None:
+        assert made is None
+    elif number >> 8 == (81 << 16 | 2 << 8 | 3) or number >> 16 == (81 << 8 | 2):
+        assert made is not None  # the cached /24 (or the /16 level of the GeoIP cache)
