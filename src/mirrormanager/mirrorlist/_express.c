@@ -35,10 +35,10 @@ PyDoc_STRVAR(answer_doc,
     X(notes) X(clock) X(file_name) X(files) X(suffix) X(_heads) X(_opened) X(_ends)           \
     X(access_log) X(_buffer) X(append) X(dropped) X(_MAX_BUFFERED) X(_stamped) X(metrics)     \
     X(requests) X(latency_counts) X(latency_sum) X(address) X(position) X(_ip) X(now)         \
-    X(comment) X(metalink) X(mirrorlist) X(ok) X(type) X(status) X(body)
+    X(comment) X(metalink) X(mirrorlist) X(ok) X(type) X(status) X(body) X(upper)
 #define DECLARE(name) static PyObject *s_##name;
 NAMES(DECLARE)
-static PyObject *s_empty, *s_space, *s_newline, *s_start_type, *s_body_type, *b_content_type,
+static PyObject *s_metalink_end, *s_mirrorlist_end, *s_empty, *s_space, *s_newline, *s_start_type, *s_body_type, *b_content_type,
     *b_content_length, *b_empty, *k_metalink_ok, *k_mirrorlist_ok, *i_zero, *i_one, *i_four,
     *t_empty, *t_render_kw;
 
@@ -546,15 +546,13 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *method = path ? PyDict_GetItemWithError(scope, s_method) : NULL;
     int is_head = method != NULL && PyUnicode_CheckExact(method) &&
                   PyUnicode_CompareWithASCIIString(method, "HEAD") == 0;
-    if (path == NULL || !PyUnicode_CheckExact(path) || !PyUnicode_IS_ASCII(path) ||
+    if (path == NULL || !PyUnicode_CheckExact(path) ||
         (!is_head && !(method != NULL && PyUnicode_CheckExact(method) &&
                        PyUnicode_CompareWithASCIIString(method, "GET") == 0))) {
-        goto stop; /* a non-ASCII path the general path answers (as the lane would) */
+        goto stop;
     }
-    const char *text = (const char *)PyUnicode_1BYTE_DATA(path);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(path);
-    int is_metalink = length >= 9 && memcmp(text + length - 9, "/metalink", 9) == 0;
-    if (!is_metalink && !(length >= 11 && memcmp(text + length - 11, "/mirrorlist", 11) == 0)) {
+    Py_ssize_t is_metalink = PyUnicode_Tailmatch(path, s_metalink_end, 0, PY_SSIZE_T_MAX, 1);
+    if (is_metalink < 0 || (is_metalink == 0 && PyUnicode_Tailmatch(path, s_mirrorlist_end, 0, PY_SSIZE_T_MAX, 1) <= 0)) {
         goto stop;
     }
     PyObject *endpoint = is_metalink ? s_metalink : s_mirrorlist;
@@ -655,10 +653,16 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         country = truthy ? found : country;
     }
-    if (!PyUnicode_CheckExact(country) || !PyUnicode_IS_ASCII(country)) {
-        goto stop; /* GeoIP codes are ASCII; anything else the general path judges */
+    if (!PyUnicode_CheckExact(country)) {
+        goto stop; /* GeoIP codes are str; anything else the general path judges */
     }
-    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(country); i++) {
+    if (!PyUnicode_IS_ASCII(country)) { /* country != country.upper(), in full */
+        PyObject *upper = H(PyObject_CallMethodNoArgs(country, s_upper));
+        if (upper == NULL || PyObject_RichCompareBool(country, upper, Py_NE) != 0) {
+            goto stop;
+        }
+    }
+    for (Py_ssize_t i = 0; PyUnicode_IS_ASCII(country) && i < PyUnicode_GET_LENGTH(country); i++) {
         Py_UCS1 ch = PyUnicode_1BYTE_DATA(country)[i];
         if (ch >= 'a' && ch <= 'z') {
             goto stop; /* country != country.upper() */
@@ -873,7 +877,8 @@ intern_names(void)
         PyObject **name;
         const char *text;
     } names[] = {
-        NAMES(ENTRY) {&s_empty, ""}, {&s_space, " "}, {&s_newline, "\n"},
+        NAMES(ENTRY) {&s_metalink_end, "/metalink"}, {&s_mirrorlist_end, "/mirrorlist"},
+        {&s_empty, ""}, {&s_space, " "}, {&s_newline, "\n"},
         {&s_start_type, "http.response.start"}, {&s_body_type, "http.response.body"},
     };
     for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {

@@ -8,9 +8,11 @@ access-log buffers and metrics must stay equal request after request."""
 from __future__ import annotations
 
 import asyncio
+import bisect
 import gc
 import random
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from mirrormanager.demo.geoip import write_country_mmdb
 from mirrormanager.formats import metalink
 from mirrormanager.mirrorlist import accesslog, express
 from mirrormanager.mirrorlist.app import MirrorlistApp, ServerConfig
+from mirrormanager.mirrorlist.metrics import BUCKETS
 from tests.compiled_modules import require
 from tests.data import snapshots as data
 
@@ -155,7 +158,11 @@ def scopes(seed: int, count: int) -> Iterator[dict[str, Any]]:
         yield {
             "type": "http",
             "method": rng.choice(["GET"] * 8 + ["HEAD", "POST"]),
-            "path": rng.choice(["/metalink"] * 3 + ["/mirrorlist"] * 2 + ["/x/metalink", "/y"]),
+            "path": rng.choice(
+                ["/metalink"] * 3
+                + ["/mirrorlist"] * 2
+                + ["/x/metalink", "/y", "/\u00e9/mirrorlist"]
+            ),
             "query_string": query.encode("latin-1"),
             "client": (peer, 4242) if peer else None,
             "headers": list(rng.choice(FORWARDED)),
@@ -377,3 +384,38 @@ def test_the_address_forms_are_read_as_ipv4_number_reads_them(
         assert made is None
     elif number >> 8 == (81 << 16 | 2 << 8 | 3) or number >> 16 == (81 << 8 | 2):
         assert made is not None  # the cached /24 (or the /16 level of the GeoIP cache)
+
+
+def test_the_latency_is_counted_in_its_bucket(tmp_path: Path, geoip: Path) -> None:
+    """The request's seconds (the sum's growth from 0) land in bisect_left's bucket;
+    a clock that waits 3 ms inside the lane's timed span puts them past the first ones."""
+    app = make_app(tmp_path, geoip)
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/metalink",
+        "headers": [],
+        "query_string": b"repo=fedora-41&arch=x86_64&ip=81.2.3.4",
+        "client": ("127.0.0.1", 1),
+    }
+    for _ in range(8):
+        general(app, scope)
+    ticking = app.clock
+
+    def slow_clock() -> float:
+        until = time.perf_counter() + 0.003
+        while time.perf_counter() < until:
+            pass
+        return ticking()
+
+    app.clock = slow_clock
+    app.metrics.latency_counts = [0] * (len(BUCKETS) + 1)
+    app.metrics.latency_sum = 0.0
+    started = time.perf_counter()
+    assert native.answer(app, scope) is not None
+    elapsed = time.perf_counter() - started
+    seconds = app.metrics.latency_sum
+    assert 0.003 <= seconds <= elapsed
+    expected = [0] * (len(BUCKETS) + 1)
+    expected[bisect.bisect_left(BUCKETS, seconds)] = 1
+    assert app.metrics.latency_counts == expected
