@@ -1,10 +1,10 @@
 """The compiled parts of the answer path, when they were built and are wanted.
 
-Three small C modules (`formats/_bodies.c`, `core/_orders.c`, `mirrorlist/_query.c`,
-built by `pip install` through setup.py) do what their Python twins do, faster. They are
-optional: without a C compiler the build goes on and the Python versions serve the same
-answers. Set MIRRORMANAGER_PURE_PYTHON=1 to use the Python versions even when the
-compiled ones exist (to compare, or to rule them out).
+Four small C modules (`formats/_bodies.c`, `core/_orders.c`, `mirrorlist/_query.c`,
+`mirrorlist/_express.c`, built by `pip install` through setup.py) do what their Python
+twins do, faster. They are optional: without a C compiler the build goes on and the
+Python versions serve the same answers. Set MIRRORMANAGER_PURE_PYTHON=1 to use the
+Python versions even when the compiled ones exist (to compare, or to rule them out).
 """
 
 from __future__ import annotations
@@ -36,5 +36,6 @@ def load(name: str) -> ModuleType | None:
 
 
 def active() -> list[str]:
-    """The compiled modules in use (`_bodies`, `_orders`, `_query`), empty for pure Python."""
+    """The compiled modules in use (`_bodies`, `_orders`, `_query`, `_express`), empty
+    for pure Python."""
     return list(_active)

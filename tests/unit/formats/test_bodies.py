@@ -164,17 +164,17 @@ def test_pure_python_can_be_chosen_with_the_environment() -> None:
         "from mirrormanager.core import compiled; from mirrormanager.mirrorlist import app\n"
         "print(bodies.NATIVE, bodies.metalink_body is bodies.metalink_body_py,"
         " pool.gather is pool.gather_py, app.parse_plain is app.parse_plain_py,"
-        " len(compiled.active()))"
+        " app.express.answer is app.express.answer_py, len(compiled.active()))"
     )
     env = {**os.environ, "MIRRORMANAGER_PURE_PYTHON": "1", "PYTHONPATH": str(SRC)}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert out.stdout.split() == ["False", "True", "True", "True", "0"]
+    assert out.stdout.split() == ["False", "True", "True", "True", "True", "0"]
 
 
 def test_the_server_knows_which_compiled_modules_it_runs() -> None:
-    """What a worker logs at start (`compiled_modules`): all three, once the app is
+    """What a worker logs at start (`compiled_modules`): all four, once the app is
     imported."""
     import mirrormanager.mirrorlist.app  # noqa: F401  # imports every answer-path module
 
@@ -182,7 +182,8 @@ def test_the_server_knows_which_compiled_modules_it_runs() -> None:
         pytest.skip("MIRRORMANAGER_PURE_PYTHON is set: no compiled module is used")
     require("mirrormanager.core._orders")
     require("mirrormanager.mirrorlist._query")
-    assert sorted(compiled.active()) == ["_bodies", "_orders", "_query"]
+    require("mirrormanager.mirrorlist._express")
+    assert sorted(compiled.active()) == ["_bodies", "_express", "_orders", "_query"]
 
 
 def test_pieces_of_every_length_are_copied_whole() -> None:
