@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, MutableMapping
 from ipaddress import IPv4Address
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mirrormanager.core import compiled
 from mirrormanager.core.netblocks import longest
@@ -38,9 +38,9 @@ from mirrormanager.mirrorlist import accesslog, handlers
 from mirrormanager.mirrorlist.metrics import BUCKETS
 from mirrormanager.mirrorlist.query import MAX_QUERY, parse_plain
 
-if TYPE_CHECKING:
-    from mirrormanager.mirrorlist.app import MirrorlistApp
-
+# the app (`mirrorlist.app.MirrorlistApp`, which imports this module: named loosely here
+# so that the modules form no import cycle)
+MirrorlistApp = Any
 Message = MutableMapping[str, Any]
 Messages = tuple[Message, Message]
 
