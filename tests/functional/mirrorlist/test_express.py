@@ -19,6 +19,7 @@ import pytest
 from mirrormanager.demo.geoip import write_country_mmdb
 from mirrormanager.mirrorlist import express
 from mirrormanager.mirrorlist.app import MirrorlistApp, ServerConfig
+from tests.app_state import state
 from tests.compiled_modules import require
 from tests.functional.mirrorlist.test_app import NOW, decoder
 
@@ -104,25 +105,6 @@ def call(app: MirrorlistApp, scope: Scope) -> Messages:
 
     asyncio.run(app(scope, receive, send))
     return sent
-
-
-def state(app: MirrorlistApp) -> tuple[Any, ...]:
-    """Everything a request may change besides its response."""
-    loaded = app.holder.current
-    assert loaded is not None and loaded.pools is not None
-    pools = loaded.pools
-    served = sorted((repr(key), pool.served) for key, pool in pools._pools.items())
-    return (
-        app.handler.rng.getstate(),
-        pools.hits,
-        pools.draws,
-        served,
-        list(pools._pools),  # least recently used first
-        list(app.access_log._buffer),
-        app.access_log.dropped,
-        dict(app.metrics.requests),
-        sum(app.metrics.latency_counts),
-    )
 
 
 @pytest.fixture(params=["compiled", "python"])

@@ -26,6 +26,7 @@ from mirrormanager.formats import metalink
 from mirrormanager.mirrorlist import accesslog, express
 from mirrormanager.mirrorlist.app import MirrorlistApp, ServerConfig
 from mirrormanager.mirrorlist.metrics import BUCKETS
+from tests.app_state import state
 from tests.compiled_modules import require
 from tests.data import snapshots as data
 
@@ -181,23 +182,6 @@ def general(app: MirrorlistApp, scope: dict[str, Any]) -> None:
     asyncio.run(app(scope, receive, send))
 
 
-def state(app: MirrorlistApp) -> tuple[Any, ...]:
-    loaded = app.holder.current
-    assert loaded is not None and loaded.pools is not None
-    pools = loaded.pools
-    served = sorted((repr(key), pool.served) for key, pool in pools._pools.items())
-    return (
-        app.handler.rng.getstate(),
-        pools.hits,
-        served,
-        list(pools._pools),
-        list(app.access_log._buffer),
-        app.access_log.dropped,
-        dict(app.metrics.requests),
-        sum(app.metrics.latency_counts),
-    )
-
-
 @pytest.mark.parametrize(
     "config", [{}, {"distance_order": False}, {"strict_family": True}], ids=repr
 )
@@ -280,16 +264,19 @@ HOSTILE: list[dict[str, Any]] = [
 ]
 
 
+COMMON: dict[str, Any] = {
+    "type": "http",
+    "method": "GET",
+    "path": "/metalink",
+    "headers": [],
+    "query_string": b"repo=fedora-41&arch=x86_64&ip=81.2.3.4",
+    "client": ("127.0.0.1", 1),
+}
+
+
 def test_hostile_scopes_are_declined_without_harm(tmp_path: Path, geoip: Path) -> None:
     app = make_app(tmp_path, geoip)
-    good = {
-        "type": "http",
-        "method": "GET",
-        "path": "/metalink",
-        "headers": [],
-        "query_string": b"repo=fedora-41&arch=x86_64&ip=81.2.3.4",
-        "client": ("127.0.0.1", 1),
-    }
+    good = dict(COMMON)
     for _ in range(8):
         general(app, good)
     assert native.answer(app, good) is not None
@@ -306,14 +293,7 @@ def test_hostile_scopes_are_declined_without_harm(tmp_path: Path, geoip: Path) -
 
 def test_references_are_not_leaked(tmp_path: Path, geoip: Path) -> None:
     app = make_app(tmp_path, geoip)
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/metalink",
-        "headers": [],
-        "query_string": b"repo=fedora-41&arch=x86_64&ip=81.2.3.4",
-        "client": ("127.0.0.1", 1),
-    }
+    scope = dict(COMMON)
     text = dict(scope, path="/mirrorlist", query_string=b"repo=fedora-41&arch=x86_64&ip=8.8.8.8")
     for _ in range(8):
         general(app, scope)
@@ -390,14 +370,7 @@ def test_the_latency_is_counted_in_its_bucket(tmp_path: Path, geoip: Path) -> No
     """The request's seconds (the sum's growth from 0) land in bisect_left's bucket;
     a clock that waits 3 ms inside the lane's timed span puts them past the first ones."""
     app = make_app(tmp_path, geoip)
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/metalink",
-        "headers": [],
-        "query_string": b"repo=fedora-41&arch=x86_64&ip=81.2.3.4",
-        "client": ("127.0.0.1", 1),
-    }
+    scope = dict(COMMON)
     for _ in range(8):
         general(app, scope)
     ticking = app.clock
