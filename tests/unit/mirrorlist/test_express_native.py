@@ -326,14 +326,7 @@ PARTS = st.one_of(
 @pytest.fixture(scope="module")
 def warm_app(tmp_path_factory: pytest.TempPathFactory, geoip: Path) -> MirrorlistApp:
     app = make_app(tmp_path_factory.mktemp("warm"), geoip)
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/metalink",
-        "headers": [],
-        "query_string": b"repo=fedora-41&arch=x86_64&ip=81.2.3.4",
-        "client": ("127.0.0.1", 1),
-    }
+    scope = dict(COMMON)
     for _ in range(8):
         general(app, scope)
     return app
