@@ -34,8 +34,7 @@ from mirrormanager.core.pool import compose
 from mirrormanager.core.selection import pick
 from mirrormanager.core.selection_index import Client
 from mirrormanager.formats import metalink, mirrorlist_text
-from mirrormanager.mirrorlist import accesslog, handlers
-from mirrormanager.mirrorlist.metrics import BUCKETS
+from mirrormanager.mirrorlist import handlers
 from mirrormanager.mirrorlist.query import MAX_QUERY, parse_plain
 
 # the app (`mirrorlist.app.MirrorlistApp`, which imports this module: named loosely here
@@ -203,23 +202,9 @@ def answer_py(app: MirrorlistApp, scope: Message) -> Messages | None:
         what = mirrorlist_text.describe(target.repo, target.arch, target.path)
         body = mirrorlist_text.render(records, target.suffix, what=what, notes=notes)
         content_type = _TEXT_TYPE
-    log = app.access_log
-    if target.repo and log.path is not None:
-        if len(log._buffer) >= accesslog._MAX_BUFFERED:
-            log.dropped += 1
-        else:
-            line = accesslog.format_line(
-                address_text, now, country, target.repo, target.arch, endpoint
-            )
-            log._buffer.append(line)
-    metrics = app.metrics
-    seconds = time.perf_counter() - started
-    metrics.requests[(endpoint, "ok")] += 1
-    bucket = 0
-    while bucket < len(BUCKETS) and BUCKETS[bucket] < seconds:
-        bucket += 1
-    metrics.latency_counts[bucket] += 1
-    metrics.latency_sum += seconds
+    if target.repo:
+        app.access_log.add(address_text, country, target.repo, target.arch, endpoint, now)
+    app.metrics.observe(endpoint, "ok", time.perf_counter() - started)
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     start = {"type": "http.response.start", "status": 200, "headers": headers}
     return start, {"type": "http.response.body", "body": b"" if method == "HEAD" else body}
