@@ -27,12 +27,7 @@ from mirrormanager.mirrorlist.accesslog import AccessLog
 from mirrormanager.mirrorlist.geoip import CountryLookup, open_geoip
 from mirrormanager.mirrorlist.handlers import TEXT, Handler, Response
 from mirrormanager.mirrorlist.metrics import Metrics
-from mirrormanager.mirrorlist.query import (  # noqa: F401 - parse_plain_py, parse_query: here too
-    MAX_QUERY,
-    parse_plain,
-    parse_plain_py,
-    parse_query,
-)
+from mirrormanager.mirrorlist.query import MAX_QUERY, parse_plain, parse_query
 from mirrormanager.mirrorlist.state import Decoder, SnapshotHolder
 
 if TYPE_CHECKING:

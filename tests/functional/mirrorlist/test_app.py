@@ -500,9 +500,10 @@ def test_raw_control_characters_are_refused(
 ) -> None:
     """Sent raw (not %-encoded), so the plain-query parser finds them, compiled or not."""
     from mirrormanager.mirrorlist import app as app_module
+    from mirrormanager.mirrorlist.query import parse_plain_py
 
     if parser == "python":
-        monkeypatch.setattr(app_module, "parse_plain", app_module.parse_plain_py)
+        monkeypatch.setattr(app_module, "parse_plain", parse_plain_py)
     else:
         native = require("mirrormanager.mirrorlist._query")
         monkeypatch.setattr(app_module, "parse_plain", native.parse)

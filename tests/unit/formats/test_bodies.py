@@ -161,9 +161,9 @@ def test_pure_python_can_be_chosen_with_the_environment() -> None:
     """MIRRORMANAGER_PURE_PYTHON=1 uses the Python twins even when the C modules exist."""
     code = (
         "from mirrormanager.formats import bodies; from mirrormanager.core import pool\n"
-        "from mirrormanager.core import compiled; from mirrormanager.mirrorlist import app\n"
+        "from mirrormanager.core import compiled; from mirrormanager.mirrorlist import app, query\n"
         "print(bodies.NATIVE, bodies.metalink_body is bodies.metalink_body_py,"
-        " pool.gather is pool.gather_py, app.parse_plain is app.parse_plain_py,"
+        " pool.gather is pool.gather_py, app.parse_plain is query.parse_plain_py,"
         " app.express.answer is app.express.answer_py, len(compiled.active()))"
     )
     env = {**os.environ, "MIRRORMANAGER_PURE_PYTHON": "1", "PYTHONPATH": str(SRC)}

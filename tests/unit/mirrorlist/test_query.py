@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mirrormanager.mirrorlist.app import parse_plain_py, parse_query
 from mirrormanager.mirrorlist.handlers import control_character
+from mirrormanager.mirrorlist.query import parse_plain_py, parse_query
 
 
 def reference(raw: bytes) -> dict[str, str]:

@@ -9,7 +9,7 @@ import sys
 import pytest
 from hypothesis import given, settings
 
-from mirrormanager.mirrorlist.app import parse_plain_py
+from mirrormanager.mirrorlist.query import parse_plain_py
 from tests.compiled_modules import require
 from tests.unit.mirrorlist.test_query import QUERIES, expected
 
