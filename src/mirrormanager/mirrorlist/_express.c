@@ -12,11 +12,14 @@
  * `format_line` takes its fast form. Returns None before any side effect, exactly where
  * `answer_py` does; a scope of unexpected types (not what an ASGI server passes) gives
  * None too, where `answer_py` might raise: the general path answers either way.
+ *
+ * Three files: this one `answer` and the module; _express_setup.c the names, constants
+ * and imported callables (_express.h declares what they share); _express_text.c the
+ * client's address and the answer's text pieces.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_express.h"
+
 #include <math.h>
-#include <string.h>
 #include <time.h>
 
 PyDoc_STRVAR(answer_doc,
@@ -24,147 +27,12 @@ PyDoc_STRVAR(answer_doc,
 "`express.answer_py(app, scope)`: the response messages (start, body) of the common\n"
 "request, or None (before any side effect) for the general path.");
 
-/* Names read, made once (module init): s_path is "path", ... */
-#define NAMES(X)                                                                               \
-    X(path) X(method) X(query_string) X(client) X(headers) X(repo) X(arch) X(ip) X(country)    \
-    X(holder) X(current) X(pools) X(index) X(trusted) X(_trusted_peers) X(get) X(targets)     \
-    X(plain) X(file_hosts) X(handler) X(geoip) X(_cache) X(country_overrides) X(_parsed)      \
-    X(size) X(embargoed) X(strict_family) X(use_netblocks) X(distance_order)                  \
-    X(_country_cells) X(directory) X(hosts) X(_pools) X(pooled) X(view) X(entries)            \
-    X(move_to_end) X(rng) X(random) X(hits) X(served) X(countries) X(family_note) X(records)  \
-    X(notes) X(clock) X(file_name) X(files) X(suffix) X(_heads) X(_opened) X(_ends)           \
-    X(access_log) X(_buffer) X(append) X(dropped) X(_MAX_BUFFERED) X(_stamped) X(metrics)     \
-    X(requests) X(latency_counts) X(latency_sum) X(address) X(position) X(_ip) X(now)         \
-    X(comment) X(metalink) X(mirrorlist) X(ok) X(type) X(status) X(body) X(upper)
-#define DECLARE(name) static PyObject *s_##name;
-NAMES(DECLARE)
-static PyObject *s_metalink_end, *s_mirrorlist_end, *s_empty, *s_space, *s_newline, *s_start_type, *s_body_type, *b_content_type,
-    *b_content_length, *b_empty, *k_metalink_ok, *k_mirrorlist_ok, *i_zero, *i_one, *i_four,
-    *t_empty, *t_render_kw;
-
-/* From the Python modules, imported at the first call (express.py imports this module
- * while the app's modules may still be importing). */
-static int ready;
-static PyObject *f_parse_plain, *f_compose, *f_pick, *f_longest, *f_render, *f_metalink_body,
-    *f_mirrorlist_body, *f_describe, *f_format_line, *m_metalink, *m_accesslog,
-    *o_metalink_default, *o_mirrorlist_default, *c_preferences, *c_last_preference, *c_tail,
-    *c_metalink_type, *c_text_type;
-static PyTypeObject *t_ipv4, *t_client;
-static int client_fast; /* Client is the slotted dataclass (address, country, position) */
-static double buckets[64];
-static Py_ssize_t n_buckets, max_query;
-
-static PyObject *
-imported(const char *module, const char *name)
-{
-    PyObject *found = PyImport_ImportModule(module);
-    if (found != NULL && name != NULL) {
-        Py_SETREF(found, PyObject_GetAttrString(found, name));
-    }
-    return found;
-}
-
-static int
-setup(void)
-{
-    struct {
-        PyObject **into;
-        const char *module, *name;
-    } wanted[] = {
-        {&f_parse_plain, "mirrormanager.mirrorlist.query", "parse_plain"},
-        {&f_compose, "mirrormanager.core.pool", "compose"},
-        {&f_pick, "mirrormanager.core.selection", "pick"},
-        {&f_longest, "mirrormanager.core.netblocks", "longest"},
-        {&f_render, "mirrormanager.formats.metalink", "render"},
-        {&f_metalink_body, "mirrormanager.formats.bodies", "metalink_body"},
-        {&f_mirrorlist_body, "mirrormanager.formats.bodies", "mirrorlist_body"},
-        {&f_describe, "mirrormanager.formats.mirrorlist_text", "describe"},
-        {&f_format_line, "mirrormanager.mirrorlist.accesslog", "format_line"},
-        {&m_metalink, "mirrormanager.formats.metalink", NULL},
-        {&m_accesslog, "mirrormanager.mirrorlist.accesslog", NULL},
-        {&o_metalink_default, "mirrormanager.mirrorlist.handlers", "_METALINK_DEFAULT"},
-        {&o_mirrorlist_default, "mirrormanager.mirrorlist.handlers", "_MIRRORLIST_DEFAULT"},
-        {&c_preferences, "mirrormanager.formats.metalink", "_PREFERENCES"},
-        {&c_last_preference, "mirrormanager.formats.metalink", "_LAST_PREFERENCE"},
-        {&c_tail, "mirrormanager.formats.metalink", "_TAIL"},
-        {&c_metalink_type, "mirrormanager.formats.metalink", "CONTENT_TYPE"},
-        {&c_text_type, "mirrormanager.mirrorlist.handlers", "TEXT"},
-    };
-    for (size_t n = 0; n < sizeof(wanted) / sizeof(wanted[0]); n++) {
-        if (*wanted[n].into == NULL &&
-            (*wanted[n].into = imported(wanted[n].module, wanted[n].name)) == NULL) {
-            return -1;
-        }
-    }
-    if (!PyBytes_Check(c_metalink_type)) { /* the content types, encoded once */
-        Py_SETREF(c_metalink_type, PyUnicode_AsUTF8String(c_metalink_type));
-        Py_XSETREF(c_text_type, c_metalink_type ? PyUnicode_AsUTF8String(c_text_type) : NULL);
-        if (c_text_type == NULL) {
-            return -1;
-        }
-    }
-    PyObject *v4 = imported("ipaddress", "IPv4Address");
-    PyObject *client = imported("mirrormanager.core.selection_index", "Client");
-    PyObject *bucket_list = imported("mirrormanager.mirrorlist.metrics", "BUCKETS");
-    PyObject *max = imported("mirrormanager.mirrorlist.query", "MAX_QUERY");
-    PyObject *slots = client ? PyObject_GetAttrString(client, "__slots__") : NULL;
-    int ok = slots != NULL && PyType_Check(v4) && PyType_Check(client) &&
-             PyTuple_Check(bucket_list) && PyTuple_GET_SIZE(bucket_list) < 64 && max != NULL;
-    if (ok) {
-        t_ipv4 = (PyTypeObject *)Py_NewRef(v4); /* kept for the module's life */
-        t_client = (PyTypeObject *)Py_NewRef(client);
-        max_query = PyLong_AsSsize_t(max);
-        n_buckets = PyTuple_GET_SIZE(bucket_list);
-        for (Py_ssize_t n = 0; n < n_buckets; n++) {
-            buckets[n] = PyFloat_AsDouble(PyTuple_GET_ITEM(bucket_list, n));
-        }
-        /* made without their Python __init__ only when that gives an equal object */
-        PyObject *fields = Py_BuildValue("(sss)", "address", "country", "position");
-        client_fast = fields != NULL && t_client->tp_new == PyBaseObject_Type.tp_new &&
-                      PyObject_RichCompareBool(slots, fields, Py_EQ) == 1;
-        Py_XDECREF(fields);
-        ok = !PyErr_Occurred() && t_ipv4->tp_new == PyBaseObject_Type.tp_new;
-        if (!ok && !PyErr_Occurred()) {
-            PyErr_SetString(PyExc_ImportError, "_express: IPv4Address has its own __new__");
-        }
-    }
-    else if (!PyErr_Occurred()) {
-        PyErr_SetString(PyExc_ImportError, "_express: unexpected Client, BUCKETS or MAX_QUERY");
-    }
-    Py_XDECREF(v4);
-    Py_XDECREF(client);
-    Py_XDECREF(bucket_list);
-    Py_XDECREF(max);
-    Py_XDECREF(slots);
-    ready = ok;
-    return ok ? 0 : -1;
-}
-
 static double
 monotonic(void) /* time.perf_counter() on Linux */
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* map.get(key): a new reference, or NULL for None (absent, or None stored: the lane
- * treats both alike) with no error set. Dicts and OrderedDicts (whose get is dict's)
- * are read directly; another mapping through its get method. */
-static PyObject *
-get(PyObject *map, PyObject *key)
-{
-    PyObject *found;
-    if (PyDict_CheckExact(map) || PyODict_CheckExact(map)) {
-        found = Py_XNewRef(PyDict_GetItemWithError(map, key));
-    }
-    else {
-        found = PyObject_CallMethodOneArg(map, s_get, key);
-    }
-    if (found == Py_None) {
-        Py_CLEAR(found);
-    }
-    return found;
 }
 
 /* getattr(object, name) + 1 stored back: `object.name += 1`. */
@@ -187,153 +55,6 @@ increment_item(PyObject *container, PyObject *key)
     int done = value ? PyObject_SetItem(container, key, value) : -1;
     Py_XDECREF(value);
     return done;
-}
-
-/* An exact str of printable ASCII (what isprintable() says of ASCII), or not. */
-static int
-printable_ascii(PyObject *text)
-{
-    if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text)) {
-        return 0;
-    }
-    const Py_UCS1 *p = PyUnicode_1BYTE_DATA(text);
-    for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(text); i < n; i++) {
-        if (p[i] < 0x20 || p[i] > 0x7e) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* `ipv4_number(text)`: -1 for anything but a dotted quad without spaces or leading
- * zeros (non-ASCII is never one: a part must be ASCII digits). */
-static int64_t
-ipv4_number(PyObject *text)
-{
-    if (!PyUnicode_IS_ASCII(text)) {
-        return -1;
-    }
-    const Py_UCS1 *p = PyUnicode_1BYTE_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0;
-    int64_t number = 0;
-    for (int part = 0; part < 4; part++) {
-        Py_ssize_t start = i;
-        int value = 0;
-        while (i < n && p[i] >= '0' && p[i] <= '9' && i - start < 3) {
-            value = value * 10 + (p[i++] - '0');
-        }
-        Py_ssize_t digits = i - start;
-        if (digits == 0 || value > 255 || (digits > 1 && p[start] == '0')) {
-            return -1;
-        }
-        if (part < 3 ? (i >= n || p[i++] != '.') : i != n) {
-            return -1;
-        }
-        number = number << 8 | value;
-    }
-    return number;
-}
-
-/* `client_text(app, scope, ip)`: 1 and a new reference in *text, 0 for None (also for
- * a client or headers of unexpected types), -1 on error. */
-static int
-client_text(PyObject *app, PyObject *scope, PyObject *ip, PyObject **text)
-{
-    int has_ip = PyUnicode_GET_LENGTH(ip) > 0, found = -1;
-    PyObject *peer = NULL, *trusted = NULL, *peers = NULL, *verdict = NULL, *headers = NULL;
-    PyObject *client = PyDict_GetItemWithError(scope, s_client);
-    if (client == NULL && PyErr_Occurred()) {
-        return -1;
-    }
-    if (client == NULL || client == Py_None ||
-        ((PyTuple_CheckExact(client) || PyList_CheckExact(client)) && Py_SIZE(client) == 0)) {
-        peer = Py_NewRef(s_empty);
-    }
-    else if ((PyTuple_CheckExact(client) || PyList_CheckExact(client)) &&
-             PyUnicode_CheckExact(PySequence_Fast_ITEMS(client)[0])) {
-        peer = Py_NewRef(PySequence_Fast_ITEMS(client)[0]);
-    }
-    else {
-        return 0;
-    }
-    if ((trusted = PyObject_GetAttr(app, s_trusted)) == NULL) {
-        goto done;
-    }
-    Py_ssize_t size = PyObject_Length(trusted);
-    if (size < 0) {
-        goto done;
-    }
-    if (size == 0 || PyUnicode_GET_LENGTH(peer) == 0) {
-        found = !has_ip;
-        *text = found ? Py_NewRef(peer) : NULL;
-        goto done;
-    }
-    if ((peers = PyObject_GetAttr(app, s__trusted_peers)) == NULL) {
-        goto done;
-    }
-    verdict = get(peers, peer);
-    int believed = verdict ? PyObject_IsTrue(verdict) : (PyErr_Occurred() ? -1 : 0);
-    if (verdict == NULL || believed <= 0) {
-        found = believed < 0 ? -1 : verdict == NULL ? 0 : !has_ip;
-        *text = found > 0 ? Py_NewRef(peer) : NULL;
-        goto done;
-    }
-    if (has_ip) {
-        *text = Py_NewRef(ip);
-        found = 1;
-        goto done;
-    }
-    headers = Py_XNewRef(PyDict_GetItemWithError(scope, s_headers));
-    if (headers == NULL && PyErr_Occurred()) {
-        goto done;
-    }
-    found = 0;
-    if (headers != NULL && !PyList_CheckExact(headers) && !PyTuple_CheckExact(headers)) {
-        goto done;
-    }
-    PyObject *forwarded = NULL; /* borrowed from `headers`: no Python runs until it is used */
-    for (Py_ssize_t n = 0, count = headers ? Py_SIZE(headers) : 0; n < count; n++) {
-        PyObject *item = PySequence_Fast_ITEMS(headers)[n];
-        if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 2 ||
-            !PyBytes_CheckExact(PyTuple_GET_ITEM(item, 0)) ||
-            !PyBytes_CheckExact(PyTuple_GET_ITEM(item, 1))) {
-            goto done;
-        }
-        PyObject *name = PyTuple_GET_ITEM(item, 0);
-        if (PyBytes_GET_SIZE(name) == 15 && memcmp(PyBytes_AS_STRING(name), "x-forwarded-for", 15) == 0) {
-            forwarded = PyTuple_GET_ITEM(item, 1);
-        }
-    }
-    found = 1;
-    if (forwarded == NULL) {
-        *text = Py_NewRef(peer);
-        goto done;
-    }
-    /* value.decode("latin-1").split(",")[-1].strip() or peer */
-    const unsigned char *start = (const unsigned char *)PyBytes_AS_STRING(forwarded);
-    const unsigned char *end = start + PyBytes_GET_SIZE(forwarded);
-    for (const unsigned char *p = end; p > start; p--) {
-        if (p[-1] == ',') {
-            start = p;
-            break;
-        }
-    }
-    while (start < end && Py_UNICODE_ISSPACE(*start)) {
-        start++;
-    }
-    while (end > start && Py_UNICODE_ISSPACE(end[-1])) {
-        end--;
-    }
-    *text = end > start ? PyUnicode_DecodeLatin1((const char *)start, end - start, NULL)
-                        : Py_NewRef(peer);
-    found = *text ? 1 : -1;
-done:
-    Py_DECREF(peer);
-    Py_XDECREF(trusted);
-    Py_XDECREF(peers);
-    Py_XDECREF(verdict);
-    Py_XDECREF(headers);
-    return found;
 }
 
 /* An object of `type` (IPv4Address, Client) with these slots set, as its __init__ would
@@ -362,143 +83,6 @@ second_of(PyObject *now)
         return PyLong_FromDouble(floor(PyFloat_AS_DOUBLE(now)));
     }
     return NULL;
-}
-
-/* `pair` is a 2-tuple whose first item equals `second`: 1, else 0; -1 on error. */
-static int
-current(PyObject *pair, PyObject *second)
-{
-    if (second == NULL || !PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
-        return 0;
-    }
-    return PyObject_RichCompareBool(PyTuple_GET_ITEM(pair, 0), second, Py_EQ);
-}
-
-/* `metalink.render(...)`'s cached case (its head and `<metalink>` line made already,
- * no comment): the body, or NULL without an error when the case does not hold. */
-static PyObject *
-metalink_cached(PyObject *file_name, PyObject *files, PyObject *records, PyObject *suffix,
-                PyObject *second, int commented)
-{
-    PyObject *heads = NULL, *key = NULL, *found = NULL, *opened = NULL, *ends = NULL;
-    PyObject *end = NULL, *pieces = NULL, *body = NULL;
-    if (commented || !PyTuple_Check(files) || !PyUnicode_CheckExact(suffix)) {
-        return NULL;
-    }
-    if ((heads = PyObject_GetAttr(m_metalink, s__heads)) == NULL ||
-        (opened = PyObject_GetAttr(m_metalink, s__opened)) == NULL ||
-        (ends = PyObject_GetAttr(m_metalink, s__ends)) == NULL) {
-        goto done;
-    }
-    if (!PyDict_CheckExact(heads) || !PyDict_CheckExact(ends) ||
-        (key = Py_BuildValue("(ON)", file_name, PyLong_FromVoidPtr(files))) == NULL) {
-        goto done;
-    }
-    found = get(heads, key);
-    if (found == NULL || !PyTuple_CheckExact(found) || PyTuple_GET_SIZE(found) < 2 ||
-        PyTuple_GET_ITEM(found, 0) != files || current(opened, second) != 1) {
-        goto done;
-    }
-    if ((end = get(ends, suffix)) == NULL) {
-        goto done;
-    }
-    pieces = PyTuple_Pack(2, PyTuple_GET_ITEM(opened, 1), PyTuple_GET_ITEM(found, 1));
-    if (pieces != NULL) {
-        PyObject *args[] = {pieces, records, c_preferences, c_last_preference, end, c_tail};
-        body = PyObject_Vectorcall(f_metalink_body, args, 6, NULL);
-    }
-done:
-    Py_XDECREF(heads);
-    Py_XDECREF(key);
-    Py_XDECREF(found);
-    Py_XDECREF(opened);
-    Py_XDECREF(ends);
-    Py_XDECREF(end);
-    Py_XDECREF(pieces);
-    return body;
-}
-
-/* `describe(repo, arch, path)` when `clean` changes nothing, else the call. */
-static PyObject *
-described(PyObject *repo, PyObject *arch, PyObject *path)
-{
-    PyObject *texts[] = {repo, arch};
-    int plain = PyUnicode_CheckExact(path) && PyUnicode_GET_LENGTH(path) == 0;
-    for (int n = 0; plain && n < 2; n++) {
-        plain = printable_ascii(texts[n]) && PyUnicode_GET_LENGTH(texts[n]) <= 200 &&
-                memmem(PyUnicode_1BYTE_DATA(texts[n]), PyUnicode_GET_LENGTH(texts[n]), "--", 2) == NULL;
-    }
-    if (plain) {
-        return PyUnicode_FromFormat("# repo = %U arch = %U", repo, arch);
-    }
-    PyObject *args[] = {repo, arch, path};
-    return PyObject_Vectorcall(f_describe, args, 3, NULL);
-}
-
-/* `mirrorlist_text.render(records, suffix, what=what, notes=notes)`. */
-static PyObject *
-mirrorlist(PyObject *records, PyObject *suffix, PyObject *what, PyObject *notes)
-{
-    PyObject *parts = PySequence_List(notes), *head = NULL, *encoded = NULL, *end = NULL;
-    PyObject *body = NULL;
-    if (parts == NULL || PyList_Insert(parts, 0, what) < 0 ||
-        (head = PyUnicode_Join(s_space, parts)) == NULL) {
-        goto done;
-    }
-    Py_SETREF(head, PyUnicode_Concat(head, s_newline));
-    if (head == NULL || (encoded = PyUnicode_AsUTF8String(head)) == NULL) {
-        goto done;
-    }
-    Py_XSETREF(end, PyUnicode_Concat(suffix, s_newline));
-    Py_XSETREF(end, end ? PyUnicode_AsUTF8String(end) : NULL);
-    if (end != NULL) {
-        PyObject *args[] = {encoded, records, end};
-        body = PyObject_Vectorcall(f_mirrorlist_body, args, 3, NULL);
-    }
-done:
-    Py_XDECREF(parts);
-    Py_XDECREF(head);
-    Py_XDECREF(encoded);
-    Py_XDECREF(end);
-    return body;
-}
-
-/* `format_line(...)`'s fast form made here when it holds (the stamp of this second
- * kept, every field printable ASCII, at most 200 characters), else the call. */
-static PyObject *
-log_line(PyObject **fields, PyObject *now, PyObject *second)
-{
-    PyObject *stamped = PyObject_GetAttr(m_accesslog, s__stamped), *line = NULL;
-    int fast = stamped ? current(stamped, second) : -1;
-    if (fast < 0) {
-        goto done;
-    }
-    PyObject *stamp = fast ? PyTuple_GET_ITEM(stamped, 1) : NULL;
-    fast = fast && printable_ascii(stamp);
-    Py_ssize_t shown = 0;
-    for (int n = 0; fast && n < 5; n++) {
-        fast = printable_ascii(fields[n]);
-        shown += fast ? PyUnicode_GET_LENGTH(fields[n]) : 0;
-    }
-    if (!fast || shown > 200) {
-        PyObject *args[] = {fields[0], now, fields[1], fields[2], fields[3], fields[4]};
-        line = PyObject_Vectorcall(f_format_line, args, 6, NULL);
-        goto done;
-    }
-    PyObject *order[] = {fields[0], stamp, fields[1], fields[2], fields[3], fields[4]};
-    Py_ssize_t size = shown + PyUnicode_GET_LENGTH(stamp) + 6;
-    if ((line = PyUnicode_New(size, 127)) != NULL) {
-        Py_UCS1 *out = PyUnicode_1BYTE_DATA(line);
-        for (int n = 0; n < 6; n++) {
-            Py_ssize_t length = PyUnicode_GET_LENGTH(order[n]);
-            memcpy(out, PyUnicode_1BYTE_DATA(order[n]), length);
-            out += length;
-            *out++ = n < 5 ? '\t' : '\n';
-        }
-    }
-done:
-    Py_XDECREF(stamped);
-    return line;
 }
 
 /* getattr(object, name) judged true: 1 or 0; -1 on error. */
@@ -532,7 +116,7 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "answer() takes exactly 2 arguments");
         return NULL;
     }
-    if (!ready && setup() < 0) {
+    if (!express_ready && express_setup() < 0) {
         return NULL;
     }
     double started = monotonic();
@@ -558,7 +142,7 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *endpoint = is_metalink ? s_metalink : s_mirrorlist;
     PyObject *is_metalink_obj = is_metalink ? Py_True : Py_False;
     PyObject *raw = H(Py_XNewRef(PyDict_GetItemWithError(scope, s_query_string)));
-    if (raw == NULL || !PyBytes_CheckExact(raw) || PyBytes_GET_SIZE(raw) > max_query) {
+    if (raw == NULL || !PyBytes_CheckExact(raw) || PyBytes_GET_SIZE(raw) > express_max_query) {
         goto stop; /* absent: b"", no repo */
     }
     PyObject *parsed = H(PyObject_Vectorcall(f_parse_plain, &raw, 1, NULL));
@@ -595,11 +179,11 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto stop;
     }
     PyObject *address_text = NULL;
-    if (client_text(app, scope, ip, &address_text) <= 0 || H(address_text) == NULL ||
+    if (express_client_text(app, scope, ip, &address_text) <= 0 || H(address_text) == NULL ||
         PyUnicode_GET_LENGTH(address_text) == 0) {
         goto stop;
     }
-    int64_t number = ipv4_number(address_text);
+    int64_t number = express_ipv4_number(address_text);
     if (number < 0) {
         goto stop;
     }
@@ -607,7 +191,7 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *targets = index ? H(PyObject_GetAttr(index, s_targets)) : NULL;
     PyObject *plain = targets ? H(PyObject_GetAttr(targets, s_plain)) : NULL;
     PyObject *key = plain ? H(PyTuple_Pack(3, repo, arch, is_metalink_obj)) : NULL;
-    PyObject *target = key ? H(get(plain, key)) : NULL;
+    PyObject *target = key ? H(express_get(plain, key)) : NULL;
     PyObject *file_hosts = target ? H(PyObject_GetAttr(target, s_file_hosts)) : NULL;
     if (file_hosts != Py_None) {
         goto stop;
@@ -623,10 +207,10 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto stop;
     }
     PyObject *located = NULL, *number_obj = H(PyLong_FromLongLong(number >> 8));
-    if (number_obj == NULL || ((located = H(get(cache, number_obj))) == NULL &&
+    if (number_obj == NULL || ((located = H(express_get(cache, number_obj))) == NULL &&
                                (PyErr_Occurred() ||
                                 (number_obj = H(PyLong_FromLongLong(number >> 16 | 1 << 24))) == NULL ||
-                                (located = H(get(cache, number_obj))) == NULL))) {
+                                (located = H(express_get(cache, number_obj))) == NULL))) {
         goto stop;
     }
     if (!PyTuple_Check(located) || PyTuple_GET_SIZE(located) != 2) {
@@ -673,7 +257,7 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (wanted_country != NULL) {
         key = H(PyTuple_Pack(4, is_metalink_obj, wanted_country, Py_None, Py_None));
         PyObject *parsed_options = key ? H(PyObject_GetAttr(handler, s__parsed)) : NULL;
-        options = parsed_options ? H(get(parsed_options, key)) : NULL;
+        options = parsed_options ? H(express_get(parsed_options, key)) : NULL;
     }
     else {
         options = is_metalink ? o_metalink_default : o_mirrorlist_default;
@@ -703,7 +287,7 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     key = hosts ? H(Py_BuildValue("(NOOOO)", PyLong_FromVoidPtr(hosts), country, cell, i_four,
                                   options)) : NULL;
     PyObject *ordered = key ? H(PyObject_GetAttr(pools, s__pools)) : NULL;
-    PyObject *pool = ordered ? H(get(ordered, key)) : NULL;
+    PyObject *pool = ordered ? H(express_get(ordered, key)) : NULL;
     PyObject *pool_hosts = pool ? H(PyObject_GetAttr(pool, s_hosts)) : NULL;
     if (pool_hosts == NULL || pool_hosts != hosts || attr_true(pool, s_pooled) <= 0) {
         goto stop;
@@ -741,8 +325,9 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *client_args[] = {address, country, Py_None};
     PyObject *client_names[] = {s_address, s_country, s_position};
-    PyObject *client = H(client_fast ? made(t_client, client_names, client_args, 3)
-                                     : PyObject_Vectorcall((PyObject *)t_client, client_args, 3, NULL));
+    PyObject *client = H(express_client_fast
+                             ? made(t_client, client_names, client_args, 3)
+                             : PyObject_Vectorcall((PyObject *)t_client, client_args, 3, NULL));
     int countries = client ? attr_true(options, s_countries) : -1;
     PyObject *chosen = countries >= 0 ? H(PySet_New(NULL)) : NULL;
     PyObject *compose_args[] = {index, pool, drawn, view, client, countries ? Py_True : Py_False,
@@ -773,7 +358,8 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *suffix = files ? H(PyObject_GetAttr(target, s_suffix)) : NULL;
         int commented = suffix ? PyObject_IsTrue(family_note) : -1;
         if (commented >= 0) {
-            body = H(metalink_cached(file_name, files, records, suffix, second, commented));
+            body = H(express_metalink_cached(file_name, files, records, suffix, second,
+                                             commented));
         }
         if (body == NULL && !PyErr_Occurred() && commented >= 0) {
             PyObject *render_args[] = {file_name, files, records, suffix, now, family_note};
@@ -785,9 +371,9 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *repo_a = H(PyObject_GetAttr(target, s_repo));
         PyObject *arch_a = repo_a ? H(PyObject_GetAttr(target, s_arch)) : NULL;
         PyObject *path_a = arch_a ? H(PyObject_GetAttr(target, s_path)) : NULL;
-        PyObject *what = path_a ? H(described(repo_a, arch_a, path_a)) : NULL;
+        PyObject *what = path_a ? H(express_described(repo_a, arch_a, path_a)) : NULL;
         PyObject *suffix = what ? H(PyObject_GetAttr(target, s_suffix)) : NULL;
-        body = suffix ? H(mirrorlist(records, suffix, what, notes)) : NULL;
+        body = suffix ? H(express_mirrorlist(records, suffix, what, notes)) : NULL;
         content_type = c_text_type;
     }
     /* --- the access log and the metrics --- */
@@ -814,7 +400,7 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (!full) {
             PyObject *arch_t = H(PyObject_GetAttr(target, s_arch));
             PyObject *fields[] = {address_text, country, repo_t, arch_t, endpoint};
-            PyObject *line = arch_t ? H(log_line(fields, now, second)) : NULL;
+            PyObject *line = arch_t ? H(express_log_line(fields, now, second)) : NULL;
             if (line == NULL || H(PyObject_CallMethodOneArg(buffer, s_append, line)) == NULL) {
                 goto stop;
             }
@@ -822,7 +408,7 @@ answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     double seconds = monotonic() - started;
     Py_ssize_t bucket = 0;
-    while (bucket < n_buckets && buckets[bucket] < seconds) {
+    while (bucket < express_n_buckets && express_buckets[bucket] < seconds) {
         bucket++;
     }
     PyObject *metrics = H(PyObject_GetAttr(app, s_metrics));
@@ -869,43 +455,10 @@ static struct PyModuleDef module_def = {
     "The express lane in C (see mirrorlist/express.py).", -1, methods, NULL, NULL, NULL, NULL,
 };
 
-static int
-intern_names(void)
-{
-#define ENTRY(name) {&s_##name, #name},
-    struct {
-        PyObject **name;
-        const char *text;
-    } names[] = {
-        NAMES(ENTRY) {&s_metalink_end, "/metalink"}, {&s_mirrorlist_end, "/mirrorlist"},
-        {&s_empty, ""}, {&s_space, " "}, {&s_newline, "\n"},
-        {&s_start_type, "http.response.start"}, {&s_body_type, "http.response.body"},
-    };
-    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
-        if (*names[n].name == NULL &&
-            (*names[n].name = PyUnicode_InternFromString(names[n].text)) == NULL) {
-            return -1;
-        }
-    }
-    if (t_render_kw == NULL) {
-        b_empty = PyBytes_FromStringAndSize("", 0);
-        b_content_type = PyBytes_FromString("content-type");
-        b_content_length = PyBytes_FromString("content-length");
-        k_metalink_ok = PyTuple_Pack(2, s_metalink, s_ok);
-        k_mirrorlist_ok = PyTuple_Pack(2, s_mirrorlist, s_ok);
-        i_zero = PyLong_FromLong(0);
-        i_one = PyLong_FromLong(1);
-        i_four = PyLong_FromLong(4);
-        t_empty = PyTuple_New(0);
-        t_render_kw = PyTuple_Pack(2, s_now, s_comment);
-    }
-    return t_render_kw != NULL && !PyErr_Occurred() ? 0 : -1;
-}
-
 PyMODINIT_FUNC
 PyInit__express(void)
 {
-    if (intern_names() < 0) {
+    if (express_intern_names() < 0) {
         return NULL;
     }
     return PyModule_Create(&module_def);
