@@ -1,7 +1,7 @@
 """The compiled parts of the answer path, when they were built and are wanted.
 
-Four small C modules (`formats/_bodies.c`, `core/_orders.c`, `mirrorlist/_query.c`,
-`mirrorlist/_express.c`, built by `pip install` through setup.py) do what their Python
+Four small C modules (`formats/_bodies.c`, `core/_orders*.c`, `mirrorlist/_query.c`,
+`mirrorlist/_express*.c`, built by `pip install` through setup.py) do what their Python
 twins do, faster. They are optional: without a C compiler the build goes on and the
 Python versions serve the same answers. Set MIRRORMANAGER_PURE_PYTHON=1 to use the
 Python versions even when the compiled ones exist (to compare, or to rule them out).
